@@ -1,0 +1,528 @@
+/*
+ * libiosurface: shared pixel buffers for Wayland clients, after Apple's IOSurface.
+ *
+ * Conventions: constructors return NULL and set errno; other functions return 0 or a
+ * negative errno. Getters of a surface never fail: out-of-range questions answer 0.
+ * Every function is safe to call from several threads at once on the same client.
+ */
+#ifndef CLIENT_LIB_INCLUDE_IOSURFACE_IOSURFACE_H
+#define CLIENT_LIB_INCLUDE_IOSURFACE_IOSURFACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define IOSURFACE_EXPORT __attribute__((visibility("default")))
+#else
+#define IOSURFACE_EXPORT
+#endif
+
+struct wl_display;
+struct wl_buffer;
+
+struct iosurface_client;
+struct iosurface;
+struct iosurface_value;
+
+#define IOSURFACE_MAX_PLANES 4
+
+/** Lock options (IOSurface's kIOSurfaceLockReadOnly, kIOSurfaceLockAvoidSync). */
+enum iosurface_lock_options {
+	IOSURFACE_LOCK_READ_ONLY = 1u << 0,
+	IOSURFACE_LOCK_AVOID_SYNC = 1u << 1,
+};
+
+/** Usage hints for iosurface_properties.usage. */
+enum iosurface_usage {
+	IOSURFACE_USAGE_CPU_READ = 1u << 0,
+	IOSURFACE_USAGE_CPU_WRITE = 1u << 1,
+	IOSURFACE_USAGE_GPU_READ = 1u << 2,
+	IOSURFACE_USAGE_GPU_WRITE = 1u << 3,
+	IOSURFACE_USAGE_SCANOUT = 1u << 4,
+};
+
+/** Cache modes (IOSurface's kIOMapDefaultCache, ...). Advisory on Linux. */
+enum iosurface_cache_mode {
+	IOSURFACE_CACHE_DEFAULT = 0,
+	IOSURFACE_CACHE_INHIBIT = 1,
+	IOSURFACE_CACHE_WRITE_THROUGH = 2,
+	IOSURFACE_CACHE_COPY_BACK = 3,
+	IOSURFACE_CACHE_WRITE_COMBINE = 4,
+};
+
+/** Purgeable states (IOSurface's kIOSurfacePurgeable...). */
+enum iosurface_purgeable_state {
+	IOSURFACE_PURGEABLE_NON_VOLATILE = 0,
+	IOSURFACE_PURGEABLE_VOLATILE = 1,
+	IOSURFACE_PURGEABLE_EMPTY = 2,
+	IOSURFACE_PURGEABLE_KEEP_CURRENT = 3,
+};
+
+/** Allocators, as reported by iosurface_get_allocator(). */
+enum iosurface_allocator {
+	IOSURFACE_ALLOCATOR_MEMFD = 0,
+	IOSURFACE_ALLOCATOR_GBM = 1,
+	IOSURFACE_ALLOCATOR_DUMB = 2,
+};
+
+/** Properties with a published maximum and alignment (iosurface_get_property_maximum). */
+enum iosurface_property {
+	IOSURFACE_PROPERTY_WIDTH = 0,
+	IOSURFACE_PROPERTY_HEIGHT,
+	IOSURFACE_PROPERTY_BYTES_PER_ROW,
+	IOSURFACE_PROPERTY_BYTES_PER_ELEMENT,
+	IOSURFACE_PROPERTY_ELEMENT_WIDTH,
+	IOSURFACE_PROPERTY_ELEMENT_HEIGHT,
+	IOSURFACE_PROPERTY_OFFSET,
+	IOSURFACE_PROPERTY_ALLOC_SIZE,
+	IOSURFACE_PROPERTY_PLANE_COUNT,
+	IOSURFACE_PROPERTY_PLANE_WIDTH,
+	IOSURFACE_PROPERTY_PLANE_HEIGHT,
+	IOSURFACE_PROPERTY_PLANE_BYTES_PER_ROW,
+	IOSURFACE_PROPERTY_PLANE_OFFSET,
+	IOSURFACE_PROPERTY_PLANE_SIZE,
+	IOSURFACE_PROPERTY_PLANE_BYTES_PER_ELEMENT,
+	IOSURFACE_PROPERTY_PLANE_ELEMENT_WIDTH,
+	IOSURFACE_PROPERTY_PLANE_ELEMENT_HEIGHT,
+	IOSURFACE_PROPERTY_NAME_LENGTH,
+	IOSURFACE_PROPERTY_VALUE_SIZE,
+	IOSURFACE_PROPERTY_VALUE_COUNT,
+	IOSURFACE_PROPERTY_KEY_LENGTH,
+	IOSURFACE_PROPERTY_COUNT,
+};
+
+/** Component names (IOSurface's kIOSurfaceComponentName...). */
+enum iosurface_component_name {
+	IOSURFACE_COMPONENT_NAME_UNKNOWN = 0,
+	IOSURFACE_COMPONENT_NAME_ALPHA,
+	IOSURFACE_COMPONENT_NAME_RED,
+	IOSURFACE_COMPONENT_NAME_GREEN,
+	IOSURFACE_COMPONENT_NAME_BLUE,
+	IOSURFACE_COMPONENT_NAME_LUMA,
+	IOSURFACE_COMPONENT_NAME_CHROMA_RED,
+	IOSURFACE_COMPONENT_NAME_CHROMA_BLUE,
+};
+
+/** Component types (IOSurface's kIOSurfaceComponentType...). */
+enum iosurface_component_type {
+	IOSURFACE_COMPONENT_TYPE_UNKNOWN = 0,
+	IOSURFACE_COMPONENT_TYPE_UNSIGNED_INTEGER,
+	IOSURFACE_COMPONENT_TYPE_SIGNED_INTEGER,
+	IOSURFACE_COMPONENT_TYPE_FLOAT,
+	IOSURFACE_COMPONENT_TYPE_SIGNED_NORMALIZED,
+};
+
+/** Component ranges (IOSurface's kIOSurfaceComponentRange...). */
+enum iosurface_component_range {
+	IOSURFACE_COMPONENT_RANGE_UNKNOWN = 0,
+	IOSURFACE_COMPONENT_RANGE_FULL,
+	IOSURFACE_COMPONENT_RANGE_VIDEO,
+	IOSURFACE_COMPONENT_RANGE_WIDE,
+};
+
+/** Chroma subsampling (IOSurface's kIOSurfaceSubsampling...). */
+enum iosurface_subsampling {
+	IOSURFACE_SUBSAMPLING_UNKNOWN = 0,
+	IOSURFACE_SUBSAMPLING_NONE,
+	IOSURFACE_SUBSAMPLING_422,
+	IOSURFACE_SUBSAMPLING_420,
+	IOSURFACE_SUBSAMPLING_411,
+};
+
+/** Properties of one plane; zero fields take the computed default. */
+struct iosurface_plane_properties {
+	uint32_t width, height;
+	size_t bytes_per_row;
+	uint32_t bytes_per_element, element_width, element_height;
+	size_t offset, size;
+};
+
+/**
+ * Creation properties, the fields of IOSurface's property dictionary. Zero means "default",
+ * as in IOSurface. pixel_format is a DRM fourcc (iosurface_format_from_ostype() converts
+ * Apple's codes). name may be NULL.
+ */
+struct iosurface_properties {
+	uint32_t width, height, pixel_format;
+	uint32_t bytes_per_element, element_width, element_height;
+	size_t bytes_per_row, offset, alloc_size;
+	uint32_t plane_count;
+	struct iosurface_plane_properties planes[IOSURFACE_MAX_PLANES];
+	uint32_t cache_mode, usage;
+	bool pixel_size_casting_forbidden, global;
+	const char *name;
+};
+
+/* ---- Clients ---- */
+
+/**
+ * Connects to the compositor named display_name (NULL: $WAYLAND_DISPLAY) on a connection of
+ * the library's own. Returns NULL with errno ENOENT if there is none, EPROTONOSUPPORT if it
+ * does not offer iosurface_manager_v1. Free with iosurface_client_destroy().
+ */
+IOSURFACE_EXPORT struct iosurface_client *iosurface_client_connect(const char *display_name);
+
+/**
+ * Uses the application's connection. The library works on an event queue of its own, so the
+ * application's dispatching is not disturbed; the display must outlive the client.
+ */
+IOSURFACE_EXPORT struct iosurface_client *iosurface_client_create(struct wl_display *display);
+
+/**
+ * Destroys the client. Surfaces still referenced become inert: their memory stays mapped
+ * until their last unref, but they no longer talk to the compositor. NULL is a no-op.
+ */
+IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *client);
+
+/** The connection the client talks on (its own, or the one given at create). */
+IOSURFACE_EXPORT struct wl_display *iosurface_client_get_display(struct iosurface_client *client);
+
+/**
+ * A descriptor to poll for POLLIN when waiting for notifications (the connection's fd).
+ * Then call iosurface_client_dispatch().
+ */
+IOSURFACE_EXPORT int iosurface_client_get_fd(struct iosurface_client *client);
+
+/**
+ * Reads what the compositor sent, without blocking, and runs notification callbacks. Returns
+ * the number of events handled or a negative errno (-EPIPE when the connection is lost).
+ */
+IOSURFACE_EXPORT int iosurface_client_dispatch(struct iosurface_client *client);
+
+/** Waits until the compositor has handled every request sent so far. */
+IOSURFACE_EXPORT int iosurface_client_roundtrip(struct iosurface_client *client);
+
+/** Whether the compositor lists this fourcc as allocatable with width and height alone. */
+IOSURFACE_EXPORT bool iosurface_client_supports_format(struct iosurface_client *client,
+		uint32_t fourcc);
+
+/** Whether iosurface_create_wl_buffer() accepts surfaces of this fourcc. */
+IOSURFACE_EXPORT bool iosurface_client_can_display_format(struct iosurface_client *client,
+		uint32_t fourcc);
+
+/** The client's quota: bytes (0: none) and surface count (0: none). */
+IOSURFACE_EXPORT void iosurface_client_get_quota(struct iosurface_client *client,
+		uint64_t *bytes, uint32_t *count);
+
+/** Whether the compositor offers this allocator. */
+IOSURFACE_EXPORT bool iosurface_client_has_allocator(struct iosurface_client *client,
+		enum iosurface_allocator allocator);
+
+/* ---- Properties ---- */
+
+/** Largest accepted value of a property; 0 means no limit. Compositor-independent defaults. */
+IOSURFACE_EXPORT size_t iosurface_get_property_maximum(enum iosurface_property property);
+
+/** Alignment required of an explicit value of a property; 1 means none. */
+IOSURFACE_EXPORT size_t iosurface_get_property_alignment(enum iosurface_property property);
+
+/** value rounded up to the property's alignment (0 on overflow). */
+IOSURFACE_EXPORT size_t iosurface_align_property(enum iosurface_property property, size_t value);
+
+/** Same, as published by the compositor the client is connected to. */
+IOSURFACE_EXPORT size_t iosurface_client_get_property_maximum(struct iosurface_client *client,
+		enum iosurface_property property);
+IOSURFACE_EXPORT size_t iosurface_client_get_property_alignment(struct iosurface_client *client,
+		enum iosurface_property property);
+
+/* ---- Formats ---- */
+
+/** The DRM fourcc for an Apple OSType such as 'BGRA' or '420v'; 0 if unknown. */
+IOSURFACE_EXPORT uint32_t iosurface_format_from_ostype(uint32_t ostype);
+
+/** The Apple OSType for a DRM fourcc; 0 if none. */
+IOSURFACE_EXPORT uint32_t iosurface_format_to_ostype(uint32_t fourcc);
+
+/** Whether the library knows the layout and components of this fourcc. */
+IOSURFACE_EXPORT bool iosurface_format_is_known(uint32_t fourcc);
+
+/* ---- Surfaces ---- */
+
+/**
+ * Creates a surface (one round trip) and maps its memory. Returns a new reference, or NULL
+ * with errno: EINVAL for properties that break a published limit (nothing is sent), EDQUOT
+ * for a quota, ENOMEM, ENOTSUP for an unknown format without element sizes, EPIPE if the
+ * connection is lost.
+ */
+IOSURFACE_EXPORT struct iosurface *iosurface_create(struct iosurface_client *client,
+		const struct iosurface_properties *props);
+
+/** Adds a reference; returns s. */
+IOSURFACE_EXPORT struct iosurface *iosurface_ref(struct iosurface *s);
+
+/** Drops a reference; the last one unmaps and releases the surface. NULL is a no-op. */
+IOSURFACE_EXPORT void iosurface_unref(struct iosurface *s);
+
+IOSURFACE_EXPORT uint32_t iosurface_get_id(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_width(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_height(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_bytes_per_row(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_bytes_per_element(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_element_width(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_element_height(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_alloc_size(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_offset(struct iosurface *s);
+IOSURFACE_EXPORT uint32_t iosurface_get_pixel_format(struct iosurface *s);
+IOSURFACE_EXPORT size_t iosurface_get_plane_count(struct iosurface *s);
+IOSURFACE_EXPORT uint32_t iosurface_get_cache_mode(struct iosurface *s);
+IOSURFACE_EXPORT uint32_t iosurface_get_usage(struct iosurface *s);
+IOSURFACE_EXPORT bool iosurface_is_global(struct iosurface *s);
+IOSURFACE_EXPORT bool iosurface_is_read_only(struct iosurface *s);
+IOSURFACE_EXPORT enum iosurface_allocator iosurface_get_allocator(struct iosurface *s);
+/** The name given at creation, owned by the surface; NULL if none. */
+IOSURFACE_EXPORT const char *iosurface_get_name(struct iosurface *s);
+IOSURFACE_EXPORT bool iosurface_allows_pixel_size_casting(struct iosurface *s);
+IOSURFACE_EXPORT void *iosurface_get_base_address(struct iosurface *s);
+
+/* Per plane: an index out of range answers 0, except plane 0 of a surface with no planes, which
+ * answers like the non-planar getter. */
+IOSURFACE_EXPORT size_t iosurface_get_width_of_plane(struct iosurface *s, size_t plane);
+IOSURFACE_EXPORT size_t iosurface_get_height_of_plane(struct iosurface *s, size_t plane);
+IOSURFACE_EXPORT size_t iosurface_get_bytes_per_row_of_plane(struct iosurface *s, size_t plane);
+IOSURFACE_EXPORT size_t iosurface_get_bytes_per_element_of_plane(struct iosurface *s,
+		size_t plane);
+IOSURFACE_EXPORT size_t iosurface_get_element_width_of_plane(struct iosurface *s, size_t plane);
+IOSURFACE_EXPORT size_t iosurface_get_element_height_of_plane(struct iosurface *s, size_t plane);
+IOSURFACE_EXPORT size_t iosurface_get_offset_of_plane(struct iosurface *s, size_t plane);
+IOSURFACE_EXPORT size_t iosurface_get_size_of_plane(struct iosurface *s, size_t plane);
+IOSURFACE_EXPORT void *iosurface_get_base_address_of_plane(struct iosurface *s, size_t plane);
+
+/* Components, from the format table; 0 / UNKNOWN for formats the library does not know. */
+IOSURFACE_EXPORT size_t iosurface_get_number_of_components_of_plane(struct iosurface *s,
+		size_t plane);
+IOSURFACE_EXPORT enum iosurface_component_name iosurface_get_name_of_component_of_plane(
+		struct iosurface *s, size_t plane, size_t component);
+IOSURFACE_EXPORT enum iosurface_component_type iosurface_get_type_of_component_of_plane(
+		struct iosurface *s, size_t plane, size_t component);
+IOSURFACE_EXPORT enum iosurface_component_range iosurface_get_range_of_component_of_plane(
+		struct iosurface *s, size_t plane, size_t component);
+IOSURFACE_EXPORT size_t iosurface_get_bit_depth_of_component_of_plane(struct iosurface *s,
+		size_t plane, size_t component);
+IOSURFACE_EXPORT size_t iosurface_get_bit_offset_of_component_of_plane(struct iosurface *s,
+		size_t plane, size_t component);
+IOSURFACE_EXPORT enum iosurface_subsampling iosurface_get_subsampling(struct iosurface *s);
+
+/* ---- CPU access and seed ---- */
+
+/**
+ * Begins CPU access. options: IOSURFACE_LOCK_READ_ONLY, IOSURFACE_LOCK_AVOID_SYNC. Not a
+ * mutex: it brackets access for cache and dma-buf coherency and the seed. seed (may be
+ * NULL) receives the current seed. -EACCES for a write lock on a read-only surface.
+ */
+IOSURFACE_EXPORT int iosurface_lock(struct iosurface *s, uint32_t options, uint32_t *seed);
+
+/**
+ * Ends CPU access. Ending a write lock increments the seed, seen by every holder in every
+ * process with no round trip. seed (may be NULL) receives the seed after the unlock.
+ */
+IOSURFACE_EXPORT int iosurface_unlock(struct iosurface *s, uint32_t options, uint32_t *seed);
+
+/** The current seed: one atomic load, no system call. */
+IOSURFACE_EXPORT uint32_t iosurface_get_seed(struct iosurface *s);
+
+/* ---- Values ---- */
+
+enum iosurface_value_type {
+	IOSURFACE_VALUE_STRING = 1,
+	IOSURFACE_VALUE_INTEGER,
+	IOSURFACE_VALUE_DOUBLE,
+	IOSURFACE_VALUE_BOOLEAN,
+	IOSURFACE_VALUE_BYTES,
+	IOSURFACE_VALUE_ARRAY,
+	IOSURFACE_VALUE_DICTIONARY,
+};
+
+/** New values; NULL with errno ENOMEM. The caller owns them (iosurface_value_free()). */
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_string(const char *str);
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_integer(int64_t i);
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_double(double d);
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_boolean(bool b);
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_bytes(const void *data, size_t len);
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_array(void);
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_dictionary(void);
+/** Appends item to an array, taking ownership of item (freed on failure too). */
+IOSURFACE_EXPORT int iosurface_value_array_append(struct iosurface_value *array,
+		struct iosurface_value *item);
+/** Sets key in a dictionary, taking ownership of item; replaces an existing key. */
+IOSURFACE_EXPORT int iosurface_value_dictionary_set(struct iosurface_value *dict, const char *key,
+		struct iosurface_value *item);
+IOSURFACE_EXPORT struct iosurface_value *iosurface_value_copy(const struct iosurface_value *v);
+IOSURFACE_EXPORT void iosurface_value_free(struct iosurface_value *v);
+IOSURFACE_EXPORT bool iosurface_value_equal(const struct iosurface_value *a,
+		const struct iosurface_value *b);
+
+IOSURFACE_EXPORT enum iosurface_value_type iosurface_value_get_type(const struct iosurface_value *v);
+/** The string, owned by the value; NULL if not a string. */
+IOSURFACE_EXPORT const char *iosurface_value_get_string(const struct iosurface_value *v);
+IOSURFACE_EXPORT int64_t iosurface_value_get_integer(const struct iosurface_value *v);
+IOSURFACE_EXPORT double iosurface_value_get_double(const struct iosurface_value *v);
+IOSURFACE_EXPORT bool iosurface_value_get_boolean(const struct iosurface_value *v);
+/** The bytes, owned by the value; NULL if not bytes. */
+IOSURFACE_EXPORT const void *iosurface_value_get_bytes(const struct iosurface_value *v,
+		size_t *len);
+/** Items of an array or entries of a dictionary. */
+IOSURFACE_EXPORT size_t iosurface_value_get_count(const struct iosurface_value *v);
+/** Item i of an array or value of entry i of a dictionary, owned by v; NULL if out of range. */
+IOSURFACE_EXPORT const struct iosurface_value *iosurface_value_get_item(
+		const struct iosurface_value *v, size_t i);
+/** Key of entry i of a dictionary, owned by v. */
+IOSURFACE_EXPORT const char *iosurface_value_get_key(const struct iosurface_value *v, size_t i);
+/** Value under key in a dictionary, owned by v; NULL if absent. */
+IOSURFACE_EXPORT const struct iosurface_value *iosurface_value_dictionary_get(
+		const struct iosurface_value *v, const char *key);
+
+/**
+ * Stores a copy of v under key in the compositor. When it returns 0 the value has landed:
+ * every other holder copying key sees it. -EACCES on a read-only surface, -EINVAL for an
+ * empty or too long key, -EMSGSIZE for a value over the size limit, -ENOSPC when the surface
+ * holds the maximum number of values.
+ */
+IOSURFACE_EXPORT int iosurface_set_value(struct iosurface *s, const char *key,
+		const struct iosurface_value *v);
+
+/** A copy of the value under key, owned by the caller; NULL with errno ENOENT if absent. */
+IOSURFACE_EXPORT struct iosurface_value *iosurface_copy_value(struct iosurface *s, const char *key);
+
+IOSURFACE_EXPORT int iosurface_remove_value(struct iosurface *s, const char *key);
+
+/** Every value as a dictionary owned by the caller (empty if none). */
+IOSURFACE_EXPORT struct iosurface_value *iosurface_copy_all_values(struct iosurface *s);
+
+/** Sets every entry of a dictionary, as one iosurface_set_value() each, then waits once. */
+IOSURFACE_EXPORT int iosurface_set_values(struct iosurface *s, const struct iosurface_value *dict);
+
+IOSURFACE_EXPORT int iosurface_remove_all_values(struct iosurface *s);
+
+/* ---- Use counts ---- */
+
+/** Per-process use count; only 0<->1 transitions reach the compositor, with no round trip. */
+IOSURFACE_EXPORT void iosurface_increment_use_count(struct iosurface *s);
+IOSURFACE_EXPORT void iosurface_decrement_use_count(struct iosurface *s);
+
+/** This process's use count: no system call. */
+IOSURFACE_EXPORT int32_t iosurface_get_use_count(struct iosurface *s);
+
+/**
+ * Whether any process uses the surface, a live port refers to it, or the compositor shows it.
+ * No system call, no round trip; never "free" while the compositor still holds it.
+ */
+IOSURFACE_EXPORT bool iosurface_is_in_use(struct iosurface *s);
+
+/**
+ * The global use count: processes with a use count above zero, live ports, and the
+ * compositor's display holds. This process's share and its new ports count at once; other
+ * processes' changes as soon as the compositor has handled them.
+ */
+IOSURFACE_EXPORT uint32_t iosurface_get_global_use_count(struct iosurface *s);
+
+/* ---- Purgeable memory ---- */
+
+/**
+ * Sets the purgeable state (one round trip). old_state (may be NULL) receives the previous
+ * state: IOSURFACE_PURGEABLE_EMPTY if the memory was dropped while volatile.
+ */
+IOSURFACE_EXPORT int iosurface_set_purgeable(struct iosurface *s, uint32_t new_state,
+		uint32_t *old_state);
+
+/** Whether the memory was emptied (it reads as zeros). No system call. */
+IOSURFACE_EXPORT bool iosurface_was_emptied(struct iosurface *s);
+
+/* ---- Notification ---- */
+
+enum iosurface_notify_events {
+	IOSURFACE_NOTIFY_NOT_IN_USE = 1u << 0,
+	IOSURFACE_NOTIFY_SEED = 1u << 1,
+	IOSURFACE_NOTIFY_EMPTIED = 1u << 2,
+};
+
+/**
+ * Called from iosurface_client_dispatch() (or any call that reads the connection) with the
+ * event that happened; seed is the new seed for IOSURFACE_NOTIFY_SEED.
+ */
+typedef void (*iosurface_notify_func_t)(struct iosurface *s, uint32_t event, uint32_t seed,
+		void *data);
+
+/**
+ * Asks to be told of events (a mask of iosurface_notify_events; 0 stops). The callback runs
+ * when the client dispatches; poll iosurface_client_get_fd() to know when to.
+ */
+IOSURFACE_EXPORT int iosurface_set_notify(struct iosurface *s, uint32_t events,
+		iosurface_notify_func_t callback, void *data);
+
+/* ---- Ports ---- */
+
+/**
+ * A new port: a descriptor holding a reference to the surface, owned by the caller, to pass
+ * to any process; close() in every process ends it. No round trip. -EACCES on a read-only
+ * surface, -EMFILE, -EPIPE.
+ */
+IOSURFACE_EXPORT int iosurface_create_port(struct iosurface *s);
+
+/** A port that gives whoever redeems it read-only access. */
+IOSURFACE_EXPORT int iosurface_create_port_read_only(struct iosurface *s);
+
+/**
+ * Redeems a port (at most one round trip); the port is not consumed. In the process that
+ * already holds the surface, returns a new reference to the same object. NULL with errno
+ * ENOENT for an unknown, dead, forged or foreign port, EBADF for a closed descriptor.
+ */
+IOSURFACE_EXPORT struct iosurface *iosurface_lookup_from_port(struct iosurface_client *client,
+		int port);
+
+/**
+ * Looks up a global surface by id. NULL with errno EPERM when the compositor does not allow
+ * lookup by id or the surface is not global, ENOENT if there is no such surface.
+ */
+IOSURFACE_EXPORT struct iosurface *iosurface_lookup(struct iosurface_client *client, uint32_t id);
+
+#define IOSURFACE_PORT_PAYLOAD_MAX 4096
+
+/**
+ * Sends a port and an optional payload (up to IOSURFACE_PORT_PAYLOAD_MAX bytes) as one message
+ * over an AF_UNIX socket (SCM_RIGHTS). The port stays the caller's.
+ */
+IOSURFACE_EXPORT int iosurface_port_send(int socket, int port, const void *payload, size_t len);
+
+/**
+ * Receives a message sent by iosurface_port_send(). payload may be NULL; otherwise *len is its
+ * capacity on entry and the payload's length on return. Returns the port (owned by the
+ * caller) or a negative errno: -EBADMSG for a message with no port or a truncated payload,
+ * -ECONNRESET when the peer closed.
+ */
+IOSURFACE_EXPORT int iosurface_port_receive(int socket, void *payload, size_t *len);
+
+/* ---- Display ---- */
+
+/**
+ * A wl_buffer showing the surface with no copy (no round trip). Its events are dispatched on
+ * the queue of the application's display when the client was created from one; destroy it
+ * with wl_buffer_destroy(). NULL with errno ENOTSUP if the compositor cannot show the format,
+ * EACCES on a read-only surface.
+ */
+IOSURFACE_EXPORT struct wl_buffer *iosurface_create_wl_buffer(struct iosurface *s);
+
+/* ---- Logging ---- */
+
+enum iosurface_log_level {
+	IOSURFACE_LOG_SILENT = 0,
+	IOSURFACE_LOG_ERROR,
+	IOSURFACE_LOG_INFO,
+	IOSURFACE_LOG_DEBUG,
+};
+
+typedef void (*iosurface_log_func_t)(enum iosurface_log_level level, const char *message);
+
+/** Where library messages go (default: stderr when IOSURFACE_LOG_LEVEL allows, else nowhere). */
+IOSURFACE_EXPORT void iosurface_set_log_handler(enum iosurface_log_level level,
+		iosurface_log_func_t handler);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

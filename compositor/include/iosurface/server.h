@@ -1,0 +1,93 @@
+/*
+ * The iosurface_v1 server module for wlroots compositors.
+ *
+ * Adding it to a compositor takes two calls: iosurface_server_create() once the display and
+ * renderer exist, and nothing else; it frees itself when the display is destroyed. Surfaces
+ * shown through iosurface_v1.create_buffer are ordinary wlr_buffers, so wlr_surface, the scene
+ * graph and direct scanout handle them like any client buffer.
+ */
+#ifndef COMPOSITOR_INCLUDE_IOSURFACE_SERVER_H
+#define COMPOSITOR_INCLUDE_IOSURFACE_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <wayland-server-core.h>
+
+struct wlr_renderer;
+struct wlr_buffer;
+
+/** Options; zero-initialise, or use iosurface_server_options_init(). */
+struct iosurface_server_options {
+	/** Per-client limits on allocated bytes and surfaces; 0 means no limit. */
+	uint64_t quota_bytes;
+	uint32_t quota_count;
+	/** Allow iosurface_manager_v1.lookup of surfaces created global (off: insecure). */
+	bool allow_global_lookup;
+	/** Largest width and height, and largest allocation; 0: the built-in maximum. */
+	uint32_t max_dimension;
+	uint32_t max_alloc_size;
+	/** Most iosurface_v1 objects one client may hold (state slots); 0: 16384. */
+	uint32_t max_objects_per_client;
+	/** Most unbound ports one client may hold; 0: 64. Ports handed out at bind: 0: 16. */
+	uint32_t max_unbound_ports;
+	uint32_t initial_ports;
+	/**
+	 * DRM render node for GBM allocation of surfaces with GPU or scanout usage. NULL: the
+	 * first render node, if any; "": never use GBM.
+	 */
+	const char *drm_device;
+};
+
+/** Usage totals, for inspection and benchmarks. */
+struct iosurface_server_stats {
+	uint32_t surfaces;       /* live surfaces */
+	uint32_t clients;        /* bound managers */
+	uint32_t ports;          /* live bound ports */
+	uint32_t unbound_ports;  /* ports handed out, not bound yet */
+	uint64_t allocated_bytes;
+	uint32_t shown;          /* surfaces held for display */
+};
+
+struct iosurface_server {
+	struct wl_display *display;
+	struct wl_global *global;
+
+	struct {
+		/** Emitted before the server is freed. */
+		struct wl_signal destroy;
+	} events;
+
+	void *data;
+};
+
+/** Fills options with the defaults. */
+void iosurface_server_options_init(struct iosurface_server_options *options);
+
+/**
+ * Creates the iosurface_manager_v1 global. renderer (may be NULL) decides which formats can be
+ * shown: those of the format table that it can texture from memory. options may be NULL for
+ * the defaults; it is copied. Returns NULL on failure (logged). Freed with the display.
+ */
+struct iosurface_server *iosurface_server_create(struct wl_display *display,
+		struct wlr_renderer *renderer, const struct iosurface_server_options *options);
+
+/** Destroys the global and every object of it. Called by display destruction; NULL is a no-op. */
+void iosurface_server_destroy(struct iosurface_server *server);
+
+void iosurface_server_get_stats(struct iosurface_server *server,
+		struct iosurface_server_stats *stats);
+
+/**
+ * Drops the pages of every volatile surface, as the system would under memory pressure. Each
+ * holder is told (iosurface_v1.emptied). Returns the number of surfaces emptied.
+ */
+uint32_t iosurface_server_purge_volatile(struct iosurface_server *server);
+
+/**
+ * If buffer is (or wraps, through wlr_client_buffer) a wl_buffer made by
+ * iosurface_v1.create_buffer, returns the surface's id; otherwise 0.
+ */
+uint32_t iosurface_server_surface_id_from_buffer(struct wlr_buffer *buffer);
+
+#endif
