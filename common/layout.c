@@ -235,7 +235,7 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 			const struct ios_plane_format *pf = fmt ? &fmt->planes[i] : NULL;
 			const struct ios_plane_layout *rp = &req->planes[i];
 			struct ios_plane_layout *p = &out->planes[i];
-			char what[16];
+			char what[24];
 			snprintf(what, sizeof(what), "plane %u ", i);
 			struct element e = {
 				.bpe = or_default(rp->bytes_per_element,
