@@ -47,15 +47,6 @@ enum ios_slot_flags {
 	IOS_SLOT_FLAG_VOLATILE = 1u << 3,
 };
 
-/* ---- Port record (see iosurface_manager_v1.port) ---- */
-
-#define IOS_PORT_MAGIC 0x49535054u
-#define IOS_PORT_RECORD_SIZE 16
-#define IOS_PORT_FLAG_READ_ONLY 1u
-
-struct ios_port_record {
-	uint32_t magic, surface_id, slot, flags;
-};
 
 /* ---- Formats ---- */
 
