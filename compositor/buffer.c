@@ -1,0 +1,197 @@
+#include <assert.h>
+#include <stdlib.h>
+
+#include <drm_fourcc.h>
+#include <wayland-server-protocol.h>
+#include <wlr/render/dmabuf.h>
+#include <wlr/types/wlr_buffer.h>
+
+#include "server-private.h"
+#include "wlr-compat.h"
+
+/*
+ * A wl_buffer made by iosurface_v1.create_buffer, as a wlr_buffer. wlroots finds it through
+ * the resource interface registered below, locks it when a wl_surface commits it, and hands
+ * its memory to the renderer by data pointer (memfd) or dma-buf (GBM), with no copy. wlroots
+ * sends wl_buffer.release only for its own buffer types, so the module sends it when the
+ * last lock goes; from the first lock until then, the surface counts as shown.
+ */
+struct ios_buffer {
+	struct wlr_buffer base;
+	struct wl_resource *resource;
+	struct ios_surface *surface;
+	bool held;
+	struct wl_listener release;
+};
+
+static const struct wlr_buffer_impl buffer_impl;
+static const struct wl_buffer_interface wl_buffer_impl;
+
+static struct ios_buffer *buffer_from_wlr(struct wlr_buffer *wlr_buffer) {
+	assert(wlr_buffer->impl == &buffer_impl);
+	return wl_container_of(wlr_buffer, (struct ios_buffer *)NULL, base);
+}
+
+static void set_held(struct ios_buffer *buffer, bool held) {
+	if (buffer->held == held) {
+		return;
+	}
+	buffer->held = held;
+	struct ios_surface *surface = buffer->surface;
+	if (held) {
+		surface->display_holds++;
+	} else {
+		surface->display_holds--;
+	}
+	if (surface->server != NULL) {
+		surface->server->shown_count += held ? 1 : -1;
+	}
+	surface_update_state(surface);
+}
+
+static void buffer_destroy(struct wlr_buffer *wlr_buffer) {
+	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
+	set_held(buffer, false);
+	wl_list_remove(&buffer->release.link);
+	surface_unref(buffer->surface);
+	free(buffer);
+}
+
+static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer, struct wlr_dmabuf_attributes *attribs) {
+	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
+	struct ios_surface *surface = buffer->surface;
+	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+		return false;
+	}
+	*attribs = (struct wlr_dmabuf_attributes){
+		.width = (int32_t)surface->layout.width,
+		.height = (int32_t)surface->layout.height,
+		.format = surface->layout.format,
+		.modifier = surface->modifier,
+		.n_planes = 1,
+	};
+	attribs->offset[0] = 0;
+	attribs->stride[0] = surface->layout.bytes_per_row;
+	attribs->fd[0] = surface->fd;
+	return true;
+}
+
+static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags,
+		void **data, uint32_t *format, size_t *stride) {
+	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
+	struct ios_surface *surface = buffer->surface;
+	char *map = surface_map(surface);
+	if (map == NULL) {
+		return false;
+	}
+	*data = map + surface->layout.offset;
+	*format = surface->layout.format;
+	*stride = surface->layout.bytes_per_row;
+	return true;
+}
+
+static void buffer_end_data_ptr_access(struct wlr_buffer *wlr_buffer) {
+	// The mapping lives as long as the surface; nothing to undo.
+}
+
+static const struct wlr_buffer_impl buffer_impl = {
+	.destroy = buffer_destroy,
+	.get_dmabuf = buffer_get_dmabuf,
+	.begin_data_ptr_access = buffer_begin_data_ptr_access,
+	.end_data_ptr_access = buffer_end_data_ptr_access,
+};
+
+static void buffer_handle_release(struct wl_listener *listener, void *data) {
+	struct ios_buffer *buffer = wl_container_of(listener, buffer, release);
+	set_held(buffer, false);
+	if (buffer->resource != NULL) {
+		wl_buffer_send_release(buffer->resource);
+	}
+}
+
+static void wl_buffer_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_buffer_interface wl_buffer_impl = {
+	.destroy = wl_buffer_handle_destroy,
+};
+
+static void buffer_handle_resource_destroy(struct wl_resource *resource) {
+	struct ios_buffer *buffer = wl_resource_get_user_data(resource);
+	buffer->resource = NULL;
+	wlr_buffer_drop(&buffer->base);
+}
+
+static bool buffer_is_instance(struct wl_resource *resource) {
+	return wl_resource_instance_of(resource, &wl_buffer_interface, &wl_buffer_impl);
+}
+
+static struct wlr_buffer *buffer_from_resource(struct wl_resource *resource) {
+	assert(buffer_is_instance(resource));
+	struct ios_buffer *buffer = wl_resource_get_user_data(resource);
+	// wlroots locks the buffer right after this returns: the compositor now holds it.
+	set_held(buffer, true);
+	return &buffer->base;
+}
+
+static const struct wlr_buffer_resource_interface resource_interface = {
+	.name = "iosurface_v1",
+	.is_instance = buffer_is_instance,
+	.from_resource = buffer_from_resource,
+};
+
+void buffer_register_interface(void) {
+	// wlroots keeps registrations for the life of the process; register once.
+	static bool registered = false;
+	if (!registered) {
+		wlr_buffer_register_resource_interface(&resource_interface);
+		registered = true;
+	}
+}
+
+void buffer_create(struct ios_handle *handle, uint32_t id) {
+	struct wl_client *client = wl_resource_get_client(handle->resource);
+	struct ios_buffer *buffer = calloc(1, sizeof(*buffer));
+	if (buffer == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	buffer->resource = wl_resource_create(client, &wl_buffer_interface, 1, id);
+	if (buffer->resource == NULL) {
+		free(buffer);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	struct ios_surface *surface = handle->surface;
+	wlr_buffer_init(&buffer->base, &buffer_impl, (int)surface->layout.width,
+			(int)surface->layout.height);
+	buffer->surface = surface;
+	surface_ref(surface);
+	buffer->release.notify = buffer_handle_release;
+	wl_signal_add(&buffer->base.events.release, &buffer->release);
+	wl_resource_set_implementation(buffer->resource, &wl_buffer_impl, buffer,
+			buffer_handle_resource_destroy);
+}
+
+bool server_can_display(struct ios_server *server, uint32_t format) {
+	for (size_t i = 0; i < server->display_format_count; i++) {
+		if (server->display_formats[i] == format) {
+			return true;
+		}
+	}
+	return false;
+}
+
+uint32_t iosurface_server_surface_id_from_buffer(struct wlr_buffer *wlr_buffer) {
+	if (wlr_buffer == NULL) {
+		return 0;
+	}
+	if (wlr_buffer->impl != &buffer_impl) {
+		wlr_buffer = compat_client_buffer_source(wlr_buffer);
+		if (wlr_buffer == NULL || wlr_buffer->impl != &buffer_impl) {
+			return 0;
+		}
+	}
+	return buffer_from_wlr(wlr_buffer)->surface->id;
+}

@@ -1,0 +1,419 @@
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <wlr/render/wlr_renderer.h>
+#include <wlr/util/log.h>
+
+#include "server-private.h"
+#include "wlr-compat.h"
+
+#define MANAGER_VERSION 1
+
+static const struct iosurface_manager_v1_interface manager_impl;
+
+static struct ios_owner *owner_from_manager(struct wl_resource *resource) {
+	assert(wl_resource_instance_of(resource, &iosurface_manager_v1_interface, &manager_impl));
+	return wl_resource_get_user_data(resource);
+}
+
+void owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...) {
+	char msg[256];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	if (!wl_list_empty(&owner->managers)) {
+		struct wl_resource *manager = wl_resource_from_link(owner->managers.next);
+		wl_resource_post_error(manager, code, "%s", msg);
+	} else {
+		wl_client_post_implementation_error(owner->client, "%s", msg);
+	}
+}
+
+static void manager_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
+	wl_resource_destroy(resource);
+}
+
+static void manager_handle_create_params(struct wl_client *client, struct wl_resource *resource,
+		uint32_t id) {
+	struct ios_owner *owner = owner_from_manager(resource);
+	params_create(owner, client, wl_resource_get_version(resource), id);
+}
+
+static void manager_handle_redeem_port(struct wl_client *client, struct wl_resource *resource,
+		uint32_t id, int32_t fd) {
+	struct ios_owner *owner = owner_from_manager(resource);
+	struct ios_handle *handle = handle_create(owner, client, wl_resource_get_version(resource), id);
+	if (handle == NULL) {
+		close(fd);
+		return;
+	}
+	port_redeem(handle, fd);
+}
+
+static void manager_handle_lookup(struct wl_client *client, struct wl_resource *resource,
+		uint32_t id, uint32_t surface_id) {
+	struct ios_owner *owner = owner_from_manager(resource);
+	struct ios_server *server = owner->server;
+	struct ios_handle *handle = handle_create(owner, client, wl_resource_get_version(resource), id);
+	if (handle == NULL) {
+		return;
+	}
+	if (!server->options.allow_global_lookup) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_LOOKUP_DISABLED,
+				"this compositor does not allow lookup by id");
+		return;
+	}
+	struct ios_surface *surface = ios_table_get(&server->surfaces_by_id, surface_id);
+	if (surface == NULL) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_ID, "no surface with id %u", surface_id);
+		return;
+	}
+	if (!(surface->flags & IOSURFACE_PARAMS_V1_FLAGS_GLOBAL)) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_NOT_GLOBAL, "surface %u is not global",
+				surface_id);
+		return;
+	}
+	handle_attach(handle, surface, false);
+}
+
+static void send_port(struct ios_owner *owner, struct wl_resource *manager) {
+	int client_fd;
+	struct ios_port *port = port_issue(owner, &client_fd);
+	if (port == NULL) {
+		return;
+	}
+	iosurface_manager_v1_send_port(manager, client_fd, port->serial);
+	close(client_fd);
+}
+
+static void manager_handle_reserve_ports(struct wl_client *client, struct wl_resource *resource,
+		uint32_t count) {
+	struct ios_owner *owner = owner_from_manager(resource);
+	uint32_t max = owner->server->options.max_unbound_ports;
+	if (count > max || owner->unbound_count + count > max) {
+		wl_resource_post_error(resource, IOSURFACE_MANAGER_V1_ERROR_TOO_MANY_PORTS,
+				"reserve_ports count %u: the client holds %u unbound ports of at most %u", count,
+				owner->unbound_count, max);
+		return;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		send_port(owner, resource);
+	}
+}
+
+static const struct iosurface_manager_v1_interface manager_impl = {
+	.destroy = manager_handle_destroy,
+	.create_params = manager_handle_create_params,
+	.redeem_port = manager_handle_redeem_port,
+	.lookup = manager_handle_lookup,
+	.reserve_ports = manager_handle_reserve_ports,
+};
+
+void owner_refill_ports(struct ios_owner *owner) {
+	if (wl_list_empty(&owner->managers)) {
+		return;
+	}
+	struct wl_resource *manager = wl_resource_from_link(owner->managers.next);
+	while (owner->unbound_count < owner->server->options.initial_ports) {
+		uint32_t before = owner->unbound_count;
+		send_port(owner, manager);
+		if (owner->unbound_count == before) {
+			break;
+		}
+	}
+}
+
+static void owner_destroy(struct ios_owner *owner) {
+	// wl_client_destroy() emits its destroy signal before it destroys the client's
+	// resources, so everything that points at the owner is cut loose here.
+	struct ios_handle *handle, *handle_tmp;
+	wl_list_for_each_safe(handle, handle_tmp, &owner->handles, owner_link) {
+		handle_destroy(handle);
+	}
+	struct ios_params *params, *params_tmp;
+	wl_list_for_each_safe(params, params_tmp, &owner->params, link) {
+		params_destroy(params);
+	}
+	struct ios_port *port, *port_tmp;
+	wl_list_for_each_safe(port, port_tmp, &owner->unbound_ports, link) {
+		port_destroy(port);
+	}
+	struct wl_resource *manager, *manager_tmp;
+	wl_resource_for_each_safe(manager, manager_tmp, &owner->managers) {
+		wl_resource_set_user_data(manager, NULL);
+		wl_list_remove(wl_resource_get_link(manager));
+		wl_list_init(wl_resource_get_link(manager));
+	}
+	struct ios_surface *surface, *surface_tmp;
+	wl_list_for_each_safe(surface, surface_tmp, &owner->created, creator_link) {
+		surface->creator = NULL;
+		wl_list_remove(&surface->creator_link);
+		wl_list_init(&surface->creator_link);
+	}
+	wl_list_remove(&owner->client_destroy.link);
+	wl_list_remove(&owner->link);
+	if (owner->pool != NULL) {
+		munmap(owner->pool, (size_t)owner->pool_slots * IOS_SLOT_SIZE);
+	}
+	if (owner->pool_fd >= 0) {
+		close(owner->pool_fd);
+	}
+	wl_array_release(&owner->slot_handles);
+	wl_array_release(&owner->free_slots);
+	free(owner);
+}
+
+static void owner_handle_client_destroy(struct wl_listener *listener, void *data) {
+	struct ios_owner *owner = wl_container_of(listener, owner, client_destroy);
+	owner_destroy(owner);
+}
+
+struct ios_owner *owner_get(struct ios_server *server, struct wl_client *client) {
+	struct wl_listener *listener =
+			wl_client_get_destroy_listener(client, owner_handle_client_destroy);
+	if (listener != NULL) {
+		struct ios_owner *owner = wl_container_of(listener, owner, client_destroy);
+		return owner;
+	}
+	struct ios_owner *owner = calloc(1, sizeof(*owner));
+	if (owner == NULL) {
+		return NULL;
+	}
+	owner->server = server;
+	owner->client = client;
+	owner->pool_fd = -1;
+	owner->pool_slots = server->options.max_objects_per_client;
+	size_t pool_size = (size_t)owner->pool_slots * IOS_SLOT_SIZE;
+	void *pool;
+	owner->pool_fd = memfd_create_sealed("iosurface-state", pool_size, true, &pool);
+	if (owner->pool_fd < 0) {
+		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a state pool");
+		free(owner);
+		return NULL;
+	}
+	owner->pool = pool;
+	wl_array_init(&owner->slot_handles);
+	wl_array_init(&owner->free_slots);
+	wl_list_init(&owner->managers);
+	wl_list_init(&owner->handles);
+	wl_list_init(&owner->params);
+	wl_list_init(&owner->unbound_ports);
+	wl_list_init(&owner->created);
+	owner->next_port_serial = 1;
+	owner->client_destroy.notify = owner_handle_client_destroy;
+	wl_client_add_destroy_listener(client, &owner->client_destroy);
+	wl_list_insert(&server->owners, &owner->link);
+	return owner;
+}
+
+static void manager_handle_resource_destroy(struct wl_resource *resource) {
+	wl_list_remove(wl_resource_get_link(resource));
+}
+
+static void manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id) {
+	struct ios_server *server = data;
+	struct wl_resource *resource =
+			wl_resource_create(client, &iosurface_manager_v1_interface, version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	struct ios_owner *owner = owner_get(server, client);
+	if (owner == NULL) {
+		wl_resource_destroy(resource);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(resource, &manager_impl, owner, manager_handle_resource_destroy);
+	wl_list_insert(owner->managers.prev, wl_resource_get_link(resource));
+
+	for (uint32_t p = 0; p < IOSURFACE_PROPERTY_COUNT; p++) {
+		iosurface_manager_v1_send_limit(resource, p, ios_property_maximum(p, &server->limits),
+				ios_property_alignment(p));
+	}
+	for (size_t i = 0; i < ios_format_count(); i++) {
+		iosurface_manager_v1_send_format(resource, ios_format_at(i)->fourcc);
+	}
+	for (size_t i = 0; i < server->display_format_count; i++) {
+		iosurface_manager_v1_send_display_format(resource, server->display_formats[i]);
+	}
+	uint64_t quota = server->options.quota_bytes;
+	iosurface_manager_v1_send_quota(resource, (uint32_t)(quota >> 32), (uint32_t)quota,
+			server->options.quota_count);
+	for (uint32_t a = 0; a <= IOSURFACE_ALLOCATOR_DUMB; a++) {
+		if (server->allocators & (1u << a)) {
+			iosurface_manager_v1_send_allocator(resource, a);
+		}
+	}
+	iosurface_manager_v1_send_state_pool(resource, owner->pool_fd,
+			owner->pool_slots * IOS_SLOT_SIZE);
+	owner_refill_ports(owner);
+	iosurface_manager_v1_send_done(resource, server->options.max_unbound_ports);
+}
+
+void iosurface_server_options_init(struct iosurface_server_options *options) {
+	memset(options, 0, sizeof(*options));
+	options->max_dimension = IOS_MAX_DIMENSION;
+	options->max_alloc_size = IOS_MAX_ALLOC_SIZE;
+	options->max_objects_per_client = 16384;
+	options->max_unbound_ports = 64;
+	options->initial_ports = 16;
+}
+
+static void handle_display_destroy(struct wl_listener *listener, void *data) {
+	struct ios_server *server = wl_container_of(listener, server, display_destroy);
+	iosurface_server_destroy(&server->base);
+}
+
+static void init_display_formats(struct ios_server *server, struct wlr_renderer *renderer) {
+	if (renderer == NULL) {
+		return;
+	}
+	size_t len = 0;
+	const uint32_t *formats = compat_renderer_get_shm_formats(renderer, &len);
+	server->display_formats = calloc(len > 0 ? len : 1, sizeof(uint32_t));
+	if (server->display_formats == NULL) {
+		return;
+	}
+	// Only formats whose layout the module knows, and single-plane ones: the memfd path
+	// hands the renderer one data pointer and one stride.
+	for (size_t i = 0; i < len; i++) {
+		const struct ios_format *fmt = ios_format_lookup(formats[i]);
+		if (fmt != NULL && fmt->plane_count == 0 && fmt->planes[0].element_width == 1) {
+			server->display_formats[server->display_format_count++] = formats[i];
+		}
+	}
+}
+
+struct iosurface_server *iosurface_server_create(struct wl_display *display,
+		struct wlr_renderer *renderer, const struct iosurface_server_options *options) {
+	struct ios_server *server = calloc(1, sizeof(*server));
+	if (server == NULL) {
+		wlr_log_errno(WLR_ERROR, "iosurface: allocation failed");
+		return NULL;
+	}
+	iosurface_server_options_init(&server->options);
+	if (options != NULL) {
+		struct iosurface_server_options defaults = server->options;
+		server->options = *options;
+		if (server->options.max_dimension == 0 ||
+				server->options.max_dimension > IOS_MAX_DIMENSION) {
+			server->options.max_dimension = defaults.max_dimension;
+		}
+		if (server->options.max_alloc_size == 0 ||
+				server->options.max_alloc_size > IOS_MAX_ALLOC_SIZE) {
+			server->options.max_alloc_size = defaults.max_alloc_size;
+		}
+		if (server->options.max_objects_per_client == 0) {
+			server->options.max_objects_per_client = defaults.max_objects_per_client;
+		}
+		if (server->options.max_unbound_ports == 0) {
+			server->options.max_unbound_ports = defaults.max_unbound_ports;
+		}
+		if (server->options.initial_ports == 0) {
+			server->options.initial_ports = defaults.initial_ports;
+		}
+		if (server->options.initial_ports > server->options.max_unbound_ports) {
+			server->options.initial_ports = server->options.max_unbound_ports;
+		}
+		// The caller's string may not outlive this call.
+		if (options->drm_device != NULL) {
+			server->drm_device = strdup(options->drm_device);
+		}
+		server->options.drm_device = server->drm_device;
+	}
+	server->limits.max_dimension = server->options.max_dimension;
+	server->limits.max_alloc_size = server->options.max_alloc_size;
+	server->next_surface_id = 1;
+	server->drm_fd = -1;
+	wl_list_init(&server->owners);
+	wl_list_init(&server->surfaces);
+	wl_list_init(&server->ports);
+	wl_signal_init(&server->base.events.destroy);
+	server->base.display = display;
+
+	init_display_formats(server, renderer);
+	alloc_init(server);
+
+	buffer_register_interface();
+	server->base.global = wl_global_create(display, &iosurface_manager_v1_interface,
+			MANAGER_VERSION, server, manager_bind);
+	if (server->base.global == NULL) {
+		wlr_log(WLR_ERROR, "iosurface: cannot create the iosurface_manager_v1 global");
+		alloc_finish(server);
+		free(server->display_formats);
+		free(server->drm_device);
+		free(server);
+		return NULL;
+	}
+	server->display_destroy.notify = handle_display_destroy;
+	wl_display_add_destroy_listener(display, &server->display_destroy);
+	return &server->base;
+}
+
+void iosurface_server_destroy(struct iosurface_server *base) {
+	if (base == NULL) {
+		return;
+	}
+	struct ios_server *server = wl_container_of(base, server, base);
+	wl_signal_emit(&base->events.destroy, base);
+
+	struct ios_owner *owner, *owner_tmp;
+	wl_list_for_each_safe(owner, owner_tmp, &server->owners, link) {
+		owner_destroy(owner);
+	}
+	// Bound ports keep surfaces alive past their creators; the server takes them down.
+	struct ios_port *port, *port_tmp;
+	wl_list_for_each_safe(port, port_tmp, &server->ports, server_link) {
+		port_destroy(port);
+	}
+	struct ios_surface *surface, *surface_tmp;
+	wl_list_for_each_safe(surface, surface_tmp, &server->surfaces, link) {
+		surface_detach_server(surface);
+	}
+	ios_table_finish(&server->ports_by_inode);
+	ios_table_finish(&server->surfaces_by_id);
+	wl_list_remove(&server->display_destroy.link);
+	wl_global_destroy(base->global);
+	alloc_finish(server);
+	free(server->display_formats);
+	free(server->drm_device);
+	free(server);
+}
+
+void iosurface_server_get_stats(struct iosurface_server *base,
+		struct iosurface_server_stats *stats) {
+	struct ios_server *server = wl_container_of(base, server, base);
+	memset(stats, 0, sizeof(*stats));
+	stats->surfaces = (uint32_t)server->surfaces_by_id.count;
+	stats->clients = (uint32_t)wl_list_length(&server->owners);
+	stats->ports = server->port_count;
+	stats->unbound_ports = server->unbound_port_count;
+	stats->shown = server->shown_count;
+	struct ios_owner *owner;
+	wl_list_for_each(owner, &server->owners, link) {
+		stats->allocated_bytes += owner->bytes;
+	}
+}
+
+uint32_t iosurface_server_purge_volatile(struct iosurface_server *base) {
+	struct ios_server *server = wl_container_of(base, server, base);
+	uint32_t purged = 0;
+	struct ios_surface *surface;
+	wl_list_for_each(surface, &server->surfaces, link) {
+		if (surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE && surface_empty(surface)) {
+			surface->purgeable = IOSURFACE_PURGEABLE_EMPTY;
+			surface_update_state(surface);
+			purged++;
+		}
+	}
+	return purged;
+}

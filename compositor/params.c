@@ -1,0 +1,399 @@
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <wlr/util/log.h>
+
+#include "server-private.h"
+
+enum params_field {
+	FIELD_SIZE = 1u << 0,
+	FIELD_FORMAT = 1u << 1,
+	FIELD_ELEMENT = 1u << 2,
+	FIELD_LAYOUT = 1u << 3,
+	FIELD_PLANE_COUNT = 1u << 4,
+	FIELD_CACHE_MODE = 1u << 5,
+	FIELD_USAGE = 1u << 6,
+	FIELD_FLAGS = 1u << 7,
+	FIELD_NAME = 1u << 8,
+};
+
+static const struct iosurface_params_v1_interface params_impl;
+
+static struct ios_params *params_from_resource(struct wl_resource *resource) {
+	assert(wl_resource_instance_of(resource, &iosurface_params_v1_interface, &params_impl));
+	return wl_resource_get_user_data(resource);
+}
+
+/*
+ * The params object if it may still be changed and the field was not set yet; otherwise
+ * posts the error and returns NULL. Params cut loose from a departed client are inert.
+ */
+static struct ios_params *params_for_set(struct wl_resource *resource, enum params_field field,
+		const char *request) {
+	struct ios_params *params = params_from_resource(resource);
+	if (params == NULL) {
+		return NULL;
+	}
+	if (params->used) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_ALREADY_USED,
+				"%s after create", request);
+		return NULL;
+	}
+	if (params->set & field) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_ALREADY_SET,
+				"%s was already made on this iosurface_params_v1", request);
+		return NULL;
+	}
+	params->set |= field;
+	return params;
+}
+
+static void params_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
+	wl_resource_destroy(resource);
+}
+
+static void params_handle_set_size(struct wl_client *client, struct wl_resource *resource,
+		uint32_t width, uint32_t height) {
+	struct ios_params *params = params_for_set(resource, FIELD_SIZE, "set_size");
+	if (params == NULL) {
+		return;
+	}
+	uint32_t max = params->owner->server->limits.max_dimension;
+	if (width == 0 || height == 0 || width > max || height > max) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_SIZE,
+				"width %u x height %u: each must be between 1 and %u", width, height, max);
+		return;
+	}
+	params->req.width = width;
+	params->req.height = height;
+}
+
+static void params_handle_set_format(struct wl_client *client, struct wl_resource *resource,
+		uint32_t format) {
+	struct ios_params *params = params_for_set(resource, FIELD_FORMAT, "set_format");
+	if (params != NULL) {
+		params->req.format = format;
+	}
+}
+
+static bool check_element(struct wl_resource *resource, const char *what, uint32_t bpe,
+		uint32_t ew, uint32_t eh) {
+	if (bpe > IOS_MAX_BYTES_PER_ELEMENT) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_ELEMENT,
+				"%sbytes_per_element %u exceeds the maximum %u", what, bpe,
+				IOS_MAX_BYTES_PER_ELEMENT);
+		return false;
+	}
+	if (ew > IOS_MAX_ELEMENT_DIMENSION || eh > IOS_MAX_ELEMENT_DIMENSION) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_ELEMENT,
+				"%selement_width %u x element_height %u exceeds the maximum %u", what, ew, eh,
+				IOS_MAX_ELEMENT_DIMENSION);
+		return false;
+	}
+	return true;
+}
+
+static void params_handle_set_element(struct wl_client *client, struct wl_resource *resource,
+		uint32_t bpe, uint32_t ew, uint32_t eh) {
+	struct ios_params *params = params_for_set(resource, FIELD_ELEMENT, "set_element");
+	if (params == NULL || !check_element(resource, "", bpe, ew, eh)) {
+		return;
+	}
+	params->req.bytes_per_element = bpe;
+	params->req.element_width = ew;
+	params->req.element_height = eh;
+}
+
+static bool check_row_and_offset(struct wl_resource *resource, const char *what, uint32_t bpr,
+		uint32_t offset, uint32_t max_alloc) {
+	size_t max_bpr = ios_property_maximum(IOSURFACE_PROPERTY_BYTES_PER_ROW, NULL);
+	if (bpr % IOS_ROW_ALIGNMENT != 0 || bpr > max_bpr) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
+				"%sbytes_per_row %u is not a multiple of %u up to %zu", what, bpr,
+				IOS_ROW_ALIGNMENT, max_bpr);
+		return false;
+	}
+	if (offset % IOS_OFFSET_ALIGNMENT != 0 || offset > max_alloc) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
+				"%soffset %u is not a multiple of %u up to %u", what, offset,
+				IOS_OFFSET_ALIGNMENT, max_alloc);
+		return false;
+	}
+	return true;
+}
+
+static void params_handle_set_layout(struct wl_client *client, struct wl_resource *resource,
+		uint32_t bpr, uint32_t offset, uint32_t alloc_size) {
+	struct ios_params *params = params_for_set(resource, FIELD_LAYOUT, "set_layout");
+	if (params == NULL) {
+		return;
+	}
+	uint32_t max_alloc = params->owner->server->limits.max_alloc_size;
+	if (!check_row_and_offset(resource, "", bpr, offset, max_alloc)) {
+		return;
+	}
+	if (alloc_size > max_alloc) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
+				"alloc_size %u exceeds the maximum %u", alloc_size, max_alloc);
+		return;
+	}
+	params->req.bytes_per_row = bpr;
+	params->req.offset = offset;
+	params->req.alloc_size = alloc_size;
+}
+
+static void params_handle_set_plane_count(struct wl_client *client, struct wl_resource *resource,
+		uint32_t plane_count) {
+	struct ios_params *params = params_for_set(resource, FIELD_PLANE_COUNT, "set_plane_count");
+	if (params == NULL) {
+		return;
+	}
+	if (plane_count > IOSURFACE_MAX_PLANES) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_PLANE_COUNT,
+				"plane_count %u exceeds the maximum %u", plane_count, IOSURFACE_MAX_PLANES);
+		return;
+	}
+	params->req.plane_count = plane_count;
+}
+
+static void params_handle_set_plane(struct wl_client *client, struct wl_resource *resource,
+		uint32_t index, uint32_t width, uint32_t height, uint32_t bpr, uint32_t bpe, uint32_t ew,
+		uint32_t eh, uint32_t offset, uint32_t size) {
+	struct ios_params *params = params_from_resource(resource);
+	if (params == NULL) {
+		return;
+	}
+	if (params->used) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_ALREADY_USED,
+				"set_plane after create");
+		return;
+	}
+	if (index >= IOSURFACE_MAX_PLANES) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_PLANE_INDEX,
+				"plane index %u is not below %u", index, IOSURFACE_MAX_PLANES);
+		return;
+	}
+	if (params->req.plane_set[index]) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_PLANE_SET,
+				"plane %u was already set", index);
+		return;
+	}
+	struct ios_server *server = params->owner->server;
+	char what[16];
+	snprintf(what, sizeof(what), "plane %u ", index);
+	if (width > server->limits.max_dimension || height > server->limits.max_dimension) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_SIZE,
+				"plane %u width %u x height %u exceeds the maximum %u", index, width, height,
+				server->limits.max_dimension);
+		return;
+	}
+	if (!check_element(resource, what, bpe, ew, eh) ||
+			!check_row_and_offset(resource, what, bpr, offset, server->limits.max_alloc_size)) {
+		return;
+	}
+	if (size > server->limits.max_alloc_size) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
+				"plane %u size %u exceeds the maximum %u", index, size,
+				server->limits.max_alloc_size);
+		return;
+	}
+	params->req.plane_set[index] = true;
+	params->req.planes[index] = (struct ios_plane_layout){
+		.width = width,
+		.height = height,
+		.bytes_per_row = bpr,
+		.bytes_per_element = bpe,
+		.element_width = ew,
+		.element_height = eh,
+		.offset = offset,
+		.size = size,
+	};
+}
+
+static void params_handle_set_cache_mode(struct wl_client *client, struct wl_resource *resource,
+		uint32_t mode) {
+	struct ios_params *params = params_for_set(resource, FIELD_CACHE_MODE, "set_cache_mode");
+	if (params == NULL) {
+		return;
+	}
+	if (mode > IOSURFACE_PARAMS_V1_CACHE_MODE_WRITE_COMBINE) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_CACHE_MODE,
+				"cache_mode %u is unknown", mode);
+		return;
+	}
+	params->cache_mode = mode;
+}
+
+static void params_handle_set_usage(struct wl_client *client, struct wl_resource *resource,
+		uint32_t usage) {
+	struct ios_params *params = params_for_set(resource, FIELD_USAGE, "set_usage");
+	if (params == NULL) {
+		return;
+	}
+	uint32_t known = IOSURFACE_PARAMS_V1_USAGE_CPU_READ | IOSURFACE_PARAMS_V1_USAGE_CPU_WRITE |
+			IOSURFACE_PARAMS_V1_USAGE_GPU_READ | IOSURFACE_PARAMS_V1_USAGE_GPU_WRITE |
+			IOSURFACE_PARAMS_V1_USAGE_SCANOUT;
+	if (usage & ~known) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_USAGE,
+				"usage 0x%x has unknown bits 0x%x", usage, usage & ~known);
+		return;
+	}
+	params->usage = usage;
+}
+
+static void params_handle_set_flags(struct wl_client *client, struct wl_resource *resource,
+		uint32_t flags) {
+	struct ios_params *params = params_for_set(resource, FIELD_FLAGS, "set_flags");
+	if (params == NULL) {
+		return;
+	}
+	uint32_t known = IOSURFACE_PARAMS_V1_FLAGS_GLOBAL |
+			IOSURFACE_PARAMS_V1_FLAGS_PIXEL_SIZE_CASTING_FORBIDDEN;
+	if (flags & ~known) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_FLAGS,
+				"flags 0x%x has unknown bits 0x%x", flags, flags & ~known);
+		return;
+	}
+	params->flags = flags;
+}
+
+static void params_handle_set_name(struct wl_client *client, struct wl_resource *resource,
+		const char *name) {
+	struct ios_params *params = params_for_set(resource, FIELD_NAME, "set_name");
+	if (params == NULL) {
+		return;
+	}
+	size_t len = strlen(name);
+	if (len > IOS_MAX_NAME_LENGTH) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_NAME,
+				"name length %zu exceeds the maximum %u", len, IOS_MAX_NAME_LENGTH);
+		return;
+	}
+	free(params->name);
+	params->name = strdup(name);
+	if (params->name == NULL) {
+		wl_resource_post_no_memory(resource);
+	}
+}
+
+static uint32_t layout_error(enum ios_layout_status status) {
+	switch (status) {
+	case IOS_LAYOUT_INVALID_SIZE:
+		return IOSURFACE_PARAMS_V1_ERROR_INVALID_SIZE;
+	case IOS_LAYOUT_INVALID_ELEMENT:
+		return IOSURFACE_PARAMS_V1_ERROR_INVALID_ELEMENT;
+	case IOS_LAYOUT_INVALID_PLANE_COUNT:
+		return IOSURFACE_PARAMS_V1_ERROR_INVALID_PLANE_COUNT;
+	default:
+		return IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT;
+	}
+}
+
+static void params_handle_create(struct wl_client *client, struct wl_resource *resource,
+		uint32_t id) {
+	struct ios_params *params = params_from_resource(resource);
+	if (params == NULL) {
+		return;
+	}
+	if (params->used) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_ALREADY_USED,
+				"create was already called");
+		return;
+	}
+	params->used = true;
+	struct ios_owner *owner = params->owner;
+	struct ios_server *server = owner->server;
+	struct ios_handle *handle = handle_create(owner, client, wl_resource_get_version(resource), id);
+	if (handle == NULL) {
+		return;
+	}
+
+	char msg[256];
+	struct ios_layout layout;
+	enum ios_layout_status status =
+			ios_layout_compute(&params->req, &server->limits, &layout, msg, sizeof(msg));
+	if (status == IOS_LAYOUT_UNKNOWN_FORMAT) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_FORMAT, "%s", msg);
+		return;
+	}
+	if (status != IOS_LAYOUT_OK) {
+		wl_resource_post_error(resource, layout_error(status), "create: %s", msg);
+		return;
+	}
+
+	const struct iosurface_server_options *o = &server->options;
+	if (o->quota_count != 0 && owner->count >= o->quota_count) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
+				"the client has %u surfaces, its quota", owner->count);
+		return;
+	}
+	if (o->quota_bytes != 0 && owner->bytes + layout.alloc_size > o->quota_bytes) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_BYTES,
+				"%u more bytes would exceed the client's quota: %llu of %llu bytes in use",
+				layout.alloc_size, (unsigned long long)owner->bytes,
+				(unsigned long long)o->quota_bytes);
+		return;
+	}
+
+	enum iosurface_v1_failure reason;
+	struct ios_surface *surface = surface_create(server, owner, &layout, params->cache_mode,
+			params->usage, params->flags, params->name, &reason, msg, sizeof(msg));
+	if (surface == NULL) {
+		wlr_log(WLR_ERROR, "iosurface: %s", msg);
+		handle_fail(handle, reason, "%s", msg);
+		return;
+	}
+	handle_attach(handle, surface, false);
+}
+
+static const struct iosurface_params_v1_interface params_impl = {
+	.destroy = params_handle_destroy,
+	.set_size = params_handle_set_size,
+	.set_format = params_handle_set_format,
+	.set_element = params_handle_set_element,
+	.set_layout = params_handle_set_layout,
+	.set_plane_count = params_handle_set_plane_count,
+	.set_plane = params_handle_set_plane,
+	.set_cache_mode = params_handle_set_cache_mode,
+	.set_usage = params_handle_set_usage,
+	.set_flags = params_handle_set_flags,
+	.set_name = params_handle_set_name,
+	.create = params_handle_create,
+};
+
+void params_destroy(struct ios_params *params) {
+	wl_list_remove(&params->link);
+	wl_resource_set_user_data(params->resource, NULL);
+	free(params->name);
+	free(params);
+}
+
+static void params_handle_resource_destroy(struct wl_resource *resource) {
+	struct ios_params *params = params_from_resource(resource);
+	if (params != NULL) {
+		params_destroy(params);
+	}
+}
+
+void params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
+		uint32_t id) {
+	struct wl_resource *resource =
+			wl_resource_create(client, &iosurface_params_v1_interface, version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	struct ios_params *params = calloc(1, sizeof(*params));
+	if (params == NULL) {
+		wl_resource_destroy(resource);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	params->resource = resource;
+	params->owner = owner;
+	wl_list_insert(&owner->params, &params->link);
+	wl_resource_set_implementation(resource, &params_impl, params,
+			params_handle_resource_destroy);
+}

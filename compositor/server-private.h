@@ -1,0 +1,218 @@
+/*
+ * Internals of the iosurface_v1 server module. One struct per protocol object or concern:
+ * ios_owner (one per wl_client: quota, state pool, ports), ios_handle (an iosurface_v1
+ * resource), ios_surface (the shared buffer itself), ios_port, ios_buffer (a wl_buffer).
+ */
+#ifndef COMPOSITOR_SERVER_PRIVATE_H
+#define COMPOSITOR_SERVER_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <wayland-server-core.h>
+
+#include "iosurface-common.h"
+#include "iosurface-v1-protocol.h"
+#include "iosurface/server.h"
+
+struct wlr_renderer;
+
+#define IOS_REDEEM_TIMEOUT_MS 5000
+
+/* A map from 64-bit keys to pointers, open addressing; cost does not grow with the count. */
+struct ios_table {
+	struct ios_table_entry *entries;
+	size_t cap, count, tombstones;
+};
+
+void ios_table_finish(struct ios_table *table);
+void *ios_table_get(const struct ios_table *table, uint64_t key);
+bool ios_table_put(struct ios_table *table, uint64_t key, void *value);
+void ios_table_remove(struct ios_table *table, uint64_t key);
+
+struct ios_server {
+	struct iosurface_server base;
+	struct iosurface_server_options options;
+	struct ios_limits limits;
+
+	uint32_t *display_formats;
+	size_t display_format_count;
+	uint32_t allocators; /* bit per enum iosurface_allocator */
+
+	struct wl_list owners; /* ios_owner.link */
+	struct wl_list surfaces; /* ios_surface.link */
+	struct wl_list ports; /* ios_port.server_link */
+	struct ios_table surfaces_by_id;
+	struct ios_table ports_by_inode;
+	uint32_t next_surface_id;
+	uint32_t port_count, unbound_port_count, shown_count;
+
+	char *drm_device;
+	int drm_fd;
+	struct gbm_device *gbm;
+
+	struct wl_listener display_destroy;
+};
+
+/* Everything one wl_client has through the module, whatever the number of manager binds. */
+struct ios_owner {
+	struct ios_server *server;
+	struct wl_client *client;
+	struct wl_list link;
+
+	uint64_t bytes;
+	uint32_t count;
+
+	/* State pool: slots written here, mapped read-only by the client. */
+	int pool_fd;
+	uint32_t *pool;
+	uint32_t pool_slots;
+	struct wl_array slot_handles; /* struct ios_handle *, by slot */
+	struct wl_array free_slots;   /* uint32_t */
+	uint32_t next_slot;
+
+	struct wl_list managers;      /* wl_resource links */
+	struct wl_list handles;       /* ios_handle.owner_link */
+	struct wl_list params;        /* ios_params.link */
+	struct wl_list unbound_ports; /* ios_port.link */
+	struct wl_list created;       /* ios_surface.creator_link */
+	uint32_t unbound_count;
+	uint32_t next_port_serial;
+
+	struct wl_listener client_destroy;
+};
+
+struct ios_surface {
+	struct ios_server *server; /* NULL once the server is gone */
+	uint32_t id;
+	struct ios_layout layout;
+	uint32_t cache_mode, usage, flags;
+	enum iosurface_allocator allocator;
+	char *name;
+
+	struct ios_owner *creator; /* memory accounted here; NULL once it disconnected */
+	struct wl_list creator_link;
+
+	/* Memory 0: pixels (and, for memfd, the seed page after alloc_size). */
+	int fd;
+	uint32_t mem_size;
+	uint64_t modifier;
+	/* For dma-buf surfaces the seed lives in a memfd of its own (memory 1). */
+	int seed_fd;
+	uint32_t seed_offset;
+	void *map; /* the compositor's mapping of the pixels, made on first display */
+
+	int refs; /* handles, bound ports, wl_buffers */
+	struct wl_list handles; /* ios_handle.surface_link */
+	uint32_t ports;
+	uint32_t display_holds;
+	uint32_t use_count;
+
+	enum iosurface_purgeable_state purgeable;
+	bool emptied;
+
+	struct ios_value_entry *values;
+	uint32_t value_count;
+
+	struct wl_list link;
+};
+
+struct ios_value_entry {
+	char *key;
+	uint8_t *data;
+	uint32_t len;
+};
+
+struct ios_handle {
+	struct wl_resource *resource;
+	struct ios_owner *owner;
+	struct ios_surface *surface; /* NULL until ready, or after failure */
+	uint32_t slot;
+	bool has_slot;
+	bool read_only;
+	bool in_use;
+	uint32_t watch;
+	uint32_t binds_handled;
+
+	struct ios_port *pending_port; /* redeem waiting for bind_port */
+	struct wl_list pending_link;
+
+	struct wl_list owner_link;
+	struct wl_list surface_link;
+};
+
+struct ios_port {
+	struct ios_server *server;
+	struct ios_owner *issuer; /* while unbound */
+	uint32_t serial;
+	int read_fd;
+	uint64_t key; /* st_ino of the pipe */
+	struct wl_event_source *source;
+	struct wl_event_source *timer; /* while redeems wait */
+	struct ios_surface *surface; /* once bound */
+	bool read_only;
+	struct wl_list pending; /* ios_handle.pending_link */
+	struct wl_list link; /* ios_owner.unbound_ports */
+	struct wl_list server_link;
+};
+
+struct ios_params {
+	struct wl_resource *resource;
+	struct ios_owner *owner;
+	struct ios_request req;
+	uint32_t set;
+	uint32_t cache_mode, usage, flags;
+	char *name;
+	bool used;
+	struct wl_list link;
+};
+
+/* manager.c */
+struct ios_owner *owner_get(struct ios_server *server, struct wl_client *client);
+void owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...);
+/* Sends new ports until the client's stock of unbound ports is full again. */
+void owner_refill_ports(struct ios_owner *owner);
+
+/* surface.c */
+struct ios_handle *handle_create(struct ios_owner *owner, struct wl_client *client,
+		uint32_t version, uint32_t id);
+void handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
+		...);
+void handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only);
+void handle_destroy(struct ios_handle *handle);
+struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *creator,
+		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
+		const char *name, enum iosurface_v1_failure *reason, char *msg, size_t msg_size);
+void surface_ref(struct ios_surface *surface);
+void surface_unref(struct ios_surface *surface);
+void surface_update_state(struct ios_surface *surface);
+bool surface_empty(struct ios_surface *surface);
+void *surface_map(struct ios_surface *surface);
+void surface_detach_server(struct ios_surface *surface);
+
+/* params.c */
+void params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
+		uint32_t id);
+void params_destroy(struct ios_params *params);
+
+/* port.c */
+struct ios_port *port_issue(struct ios_owner *owner, int *client_fd);
+void port_destroy(struct ios_port *port);
+void port_redeem(struct ios_handle *handle, int fd);
+void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags);
+void port_cancel_pending(struct ios_handle *handle);
+
+/* alloc.c */
+bool alloc_init(struct ios_server *server);
+void alloc_finish(struct ios_server *server);
+bool alloc_surface(struct ios_server *server, struct ios_surface *surface);
+void alloc_free(struct ios_surface *surface);
+int memfd_create_sealed(const char *name, size_t size, bool future_write_seal, void **map);
+
+/* buffer.c */
+void buffer_create(struct ios_handle *handle, uint32_t id);
+void buffer_register_interface(void);
+bool server_can_display(struct ios_server *server, uint32_t format);
+
+#endif

@@ -1,0 +1,670 @@
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <wlr/util/log.h>
+
+#include "server-private.h"
+
+static const struct iosurface_v1_interface surface_impl;
+
+static struct ios_handle *handle_from_resource(struct wl_resource *resource) {
+	assert(wl_resource_instance_of(resource, &iosurface_v1_interface, &surface_impl));
+	return wl_resource_get_user_data(resource);
+}
+
+/* The handle, if it is ready for requests; otherwise posts not_ready and returns NULL. */
+static struct ios_handle *ready_handle(struct wl_resource *resource, const char *request) {
+	struct ios_handle *handle = handle_from_resource(resource);
+	if (handle == NULL || handle->surface == NULL) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_NOT_READY,
+				"%s on an iosurface_v1 that failed or is not ready", request);
+		return NULL;
+	}
+	return handle;
+}
+
+static struct ios_handle *writable_handle(struct wl_resource *resource, const char *request) {
+	struct ios_handle *handle = ready_handle(resource, request);
+	if (handle != NULL && handle->read_only) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_READ_ONLY,
+				"%s on surface %u, which this client holds read-only", request,
+				handle->surface->id);
+		return NULL;
+	}
+	return handle;
+}
+
+static void store_word(uint32_t *slot, enum ios_slot_word word, uint32_t value) {
+	__atomic_store_n(&slot[word], value, __ATOMIC_RELEASE);
+}
+
+static uint32_t *handle_slot(struct ios_handle *handle) {
+	if (!handle->has_slot || handle->owner == NULL) {
+		return NULL;
+	}
+	return handle->owner->pool + (size_t)handle->slot * IOS_SLOT_WORDS;
+}
+
+static bool owner_uses(struct ios_surface *surface, struct ios_owner *owner) {
+	struct ios_handle *h;
+	wl_list_for_each(h, &surface->handles, surface_link) {
+		if (h->owner == owner && h->in_use) {
+			return true;
+		}
+	}
+	return false;
+}
+
+void surface_update_state(struct ios_surface *surface) {
+	// Count each client once, whatever the number of its objects in use. A surface has a
+	// handful of handles, so the quadratic walk costs less than any index would.
+	uint32_t clients = 0;
+	bool seed_watched = false;
+	struct ios_handle *h, *other;
+	wl_list_for_each(h, &surface->handles, surface_link) {
+		seed_watched |= (h->watch & IOSURFACE_V1_WATCH_SEED) != 0;
+		if (!h->in_use) {
+			continue;
+		}
+		bool counted = false;
+		wl_list_for_each(other, &surface->handles, surface_link) {
+			if (other == h) {
+				break;
+			}
+			if (other->owner == h->owner && other->in_use) {
+				counted = true;
+				break;
+			}
+		}
+		clients += counted ? 0 : 1;
+	}
+	uint32_t old = surface->use_count;
+	surface->use_count = clients + surface->ports + surface->display_holds;
+
+	uint32_t flags = 0;
+	flags |= surface->emptied ? IOS_SLOT_FLAG_EMPTIED : 0;
+	flags |= seed_watched ? IOS_SLOT_FLAG_SEED_WATCHED : 0;
+	flags |= surface->display_holds > 0 ? IOS_SLOT_FLAG_SHOWN : 0;
+	flags |= surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE ? IOS_SLOT_FLAG_VOLATILE : 0;
+
+	wl_list_for_each(h, &surface->handles, surface_link) {
+		uint32_t *slot = handle_slot(h);
+		if (slot == NULL) {
+			continue;
+		}
+		store_word(slot, IOS_SLOT_SELF_COUNTED, owner_uses(surface, h->owner) ? 1 : 0);
+		store_word(slot, IOS_SLOT_PORTS_COUNTED, h->binds_handled);
+		store_word(slot, IOS_SLOT_FLAGS, flags);
+		store_word(slot, IOS_SLOT_PURGEABLE, surface->purgeable);
+		store_word(slot, IOS_SLOT_USE_COUNT, surface->use_count);
+	}
+	if (old > 0 && surface->use_count == 0) {
+		wl_list_for_each(h, &surface->handles, surface_link) {
+			if (h->watch & IOSURFACE_V1_WATCH_NOT_IN_USE) {
+				iosurface_v1_send_not_in_use(h->resource);
+			}
+		}
+	}
+}
+
+void surface_ref(struct ios_surface *surface) {
+	surface->refs++;
+}
+
+static void surface_free(struct ios_surface *surface) {
+	if (surface->server != NULL) {
+		ios_table_remove(&surface->server->surfaces_by_id, surface->id);
+		wl_list_remove(&surface->link);
+	}
+	if (surface->creator != NULL) {
+		surface->creator->bytes -= surface->layout.alloc_size;
+		surface->creator->count--;
+	}
+	wl_list_remove(&surface->creator_link);
+	alloc_free(surface);
+	for (uint32_t i = 0; i < surface->value_count; i++) {
+		free(surface->values[i].key);
+		free(surface->values[i].data);
+	}
+	free(surface->values);
+	free(surface->name);
+	free(surface);
+}
+
+void surface_unref(struct ios_surface *surface) {
+	assert(surface->refs > 0);
+	if (--surface->refs == 0) {
+		surface_free(surface);
+	}
+}
+
+void surface_detach_server(struct ios_surface *surface) {
+	// Only wl_buffers still held by the renderer can keep a surface alive here; it lives on
+	// without its server until they let go.
+	ios_table_remove(&surface->server->surfaces_by_id, surface->id);
+	wl_list_remove(&surface->link);
+	wl_list_init(&surface->link);
+	surface->server = NULL;
+}
+
+struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *creator,
+		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
+		const char *name, enum iosurface_v1_failure *reason, char *msg, size_t msg_size) {
+	if (server->next_surface_id == 0) {
+		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
+		snprintf(msg, msg_size, "surface ids are exhausted");
+		return NULL;
+	}
+	struct ios_surface *surface = calloc(1, sizeof(*surface));
+	if (surface == NULL || (name != NULL && (surface->name = strdup(name)) == NULL)) {
+		free(surface);
+		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
+		snprintf(msg, msg_size, "out of memory");
+		return NULL;
+	}
+	surface->server = server;
+	surface->layout = *layout;
+	surface->cache_mode = cache_mode;
+	surface->usage = usage;
+	surface->flags = flags;
+	surface->fd = -1;
+	surface->seed_fd = -1;
+	surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
+	wl_list_init(&surface->handles);
+	wl_list_init(&surface->creator_link);
+	if (!alloc_surface(server, surface)) {
+		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
+		snprintf(msg, msg_size, "cannot allocate %u bytes: %s", layout->alloc_size,
+				strerror(errno));
+		free(surface->name);
+		free(surface);
+		return NULL;
+	}
+	surface->id = server->next_surface_id++;
+	if (!ios_table_put(&server->surfaces_by_id, surface->id, surface)) {
+		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
+		snprintf(msg, msg_size, "out of memory");
+		alloc_free(surface);
+		free(surface->name);
+		free(surface);
+		return NULL;
+	}
+	wl_list_insert(&server->surfaces, &surface->link);
+	surface->creator = creator;
+	wl_list_insert(&creator->created, &surface->creator_link);
+	creator->bytes += layout->alloc_size;
+	creator->count++;
+	return surface;
+}
+
+bool surface_empty(struct ios_surface *surface) {
+	if (surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
+		return false;
+	}
+	// Only the pixels: the seed page after alloc_size survives a purge.
+	if (fallocate(surface->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+				surface->layout.alloc_size) != 0) {
+		wlr_log_errno(WLR_ERROR, "iosurface: cannot purge surface %u", surface->id);
+		return false;
+	}
+	surface->emptied = true;
+	struct ios_handle *h;
+	wl_list_for_each(h, &surface->handles, surface_link) {
+		iosurface_v1_send_emptied(h->resource);
+	}
+	return true;
+}
+
+void *surface_map(struct ios_surface *surface) {
+	if (surface->map == NULL && surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+		void *map = mmap(NULL, surface->layout.alloc_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				surface->fd, 0);
+		if (map == MAP_FAILED) {
+			wlr_log_errno(WLR_ERROR, "iosurface: cannot map surface %u", surface->id);
+			return NULL;
+		}
+		surface->map = map;
+	}
+	return surface->map;
+}
+
+/* ---- Handles ---- */
+
+static bool slot_alloc(struct ios_owner *owner, uint32_t *slot) {
+	if (owner->free_slots.size > 0) {
+		owner->free_slots.size -= sizeof(uint32_t);
+		*slot = *(uint32_t *)((char *)owner->free_slots.data + owner->free_slots.size);
+		return true;
+	}
+	if (owner->next_slot >= owner->pool_slots) {
+		return false;
+	}
+	struct ios_handle **entry = wl_array_add(&owner->slot_handles, sizeof(*entry));
+	if (entry == NULL) {
+		return false;
+	}
+	*entry = NULL;
+	*slot = owner->next_slot++;
+	return true;
+}
+
+static void slot_release(struct ios_owner *owner, uint32_t slot) {
+	memset(owner->pool + (size_t)slot * IOS_SLOT_WORDS, 0, IOS_SLOT_SIZE);
+	((struct ios_handle **)owner->slot_handles.data)[slot] = NULL;
+	uint32_t *entry = wl_array_add(&owner->free_slots, sizeof(*entry));
+	// On allocation failure the slot is lost to the client, nothing else.
+	if (entry != NULL) {
+		*entry = slot;
+	}
+}
+
+static void surface_handle_resource_destroy(struct wl_resource *resource) {
+	struct ios_handle *handle = handle_from_resource(resource);
+	if (handle != NULL) {
+		handle_destroy(handle);
+	}
+}
+
+struct ios_handle *handle_create(struct ios_owner *owner, struct wl_client *client,
+		uint32_t version, uint32_t id) {
+	struct wl_resource *resource = wl_resource_create(client, &iosurface_v1_interface, version, id);
+	if (resource == NULL) {
+		wl_client_post_no_memory(client);
+		return NULL;
+	}
+	struct ios_handle *handle = calloc(1, sizeof(*handle));
+	if (handle == NULL) {
+		wl_resource_destroy(resource);
+		wl_client_post_no_memory(client);
+		return NULL;
+	}
+	handle->resource = resource;
+	handle->owner = owner;
+	wl_list_init(&handle->pending_link);
+	wl_list_init(&handle->surface_link);
+	wl_list_insert(&owner->handles, &handle->owner_link);
+	wl_resource_set_implementation(resource, &surface_impl, handle,
+			surface_handle_resource_destroy);
+	if (!slot_alloc(owner, &handle->slot)) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
+				"the client holds %u iosurface_v1 objects, the most allowed", owner->pool_slots);
+		return NULL;
+	}
+	handle->has_slot = true;
+	((struct ios_handle **)owner->slot_handles.data)[handle->slot] = handle;
+	return handle;
+}
+
+void handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
+		...) {
+	char msg[256];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, args);
+	va_end(args);
+	iosurface_v1_send_failed(handle->resource, reason, msg);
+}
+
+static int reopen_read_only(int fd) {
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static bool send_memory(struct ios_handle *handle, uint32_t index, int fd, uint32_t type,
+		uint32_t size, uint64_t modifier) {
+	uint32_t flags = 0;
+	int send_fd = fd;
+	if (handle->read_only) {
+		// A descriptor opened read-only cannot be mapped writable, whatever the client does.
+		send_fd = reopen_read_only(fd);
+		if (send_fd < 0) {
+			wlr_log_errno(WLR_ERROR, "iosurface: cannot reopen surface memory read-only");
+			return false;
+		}
+		flags |= IOSURFACE_V1_MEMORY_FLAGS_READ_ONLY;
+	}
+	iosurface_v1_send_memory(handle->resource, index, send_fd, type, size,
+			(uint32_t)(modifier >> 32), (uint32_t)modifier, flags);
+	if (send_fd != fd) {
+		close(send_fd);
+	}
+	return true;
+}
+
+void handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
+	if (read_only && surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
+		// A dma-buf cannot be reopened read-only, and its mmap ignores the open mode.
+		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
+				"read-only access to dma-buf surface %u is not supported", surface->id);
+		return;
+	}
+	handle->surface = surface;
+	handle->read_only = read_only;
+	surface_ref(surface);
+	wl_list_insert(surface->handles.prev, &handle->surface_link);
+	surface_update_state(surface);
+
+	const struct ios_layout *l = &surface->layout;
+	struct wl_resource *r = handle->resource;
+	iosurface_v1_send_description(r, surface->id, l->width, l->height, l->format,
+			l->bytes_per_element, l->element_width, l->element_height, l->bytes_per_row,
+			l->offset, l->alloc_size, l->plane_count, surface->cache_mode, surface->usage,
+			surface->flags, surface->allocator, read_only ? 1 : 0);
+	for (uint32_t i = 0; i < l->plane_count; i++) {
+		const struct ios_plane_layout *p = &l->planes[i];
+		iosurface_v1_send_plane(r, i, p->width, p->height, p->bytes_per_row,
+				p->bytes_per_element, p->element_width, p->element_height, p->offset, p->size);
+	}
+	if (surface->name != NULL) {
+		iosurface_v1_send_name(r, surface->name);
+	}
+	bool ok;
+	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_MEMFD,
+				surface->mem_size, 0);
+		iosurface_v1_send_seed_location(r, 0, surface->seed_offset);
+	} else {
+		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_DMABUF,
+					 surface->mem_size, surface->modifier) &&
+				send_memory(handle, 1, surface->seed_fd, IOSURFACE_V1_MEMORY_TYPE_MEMFD,
+						IOS_PAGE_SIZE, 0);
+		iosurface_v1_send_seed_location(r, 1, 0);
+	}
+	if (!ok) {
+		wl_resource_post_no_memory(r);
+		return;
+	}
+	iosurface_v1_send_state_slot(r, handle->slot);
+	iosurface_v1_send_done(r);
+}
+
+void handle_destroy(struct ios_handle *handle) {
+	port_cancel_pending(handle);
+	struct ios_surface *surface = handle->surface;
+	if (surface != NULL) {
+		wl_list_remove(&handle->surface_link);
+		handle->surface = NULL;
+		surface_update_state(surface);
+	}
+	if (handle->has_slot) {
+		slot_release(handle->owner, handle->slot);
+	}
+	wl_list_remove(&handle->owner_link);
+	wl_resource_set_user_data(handle->resource, NULL);
+	free(handle);
+	if (surface != NULL) {
+		surface_unref(surface);
+	}
+}
+
+/* ---- Requests ---- */
+
+static void surface_handle_destroy(struct wl_client *client, struct wl_resource *resource) {
+	wl_resource_destroy(resource);
+}
+
+static void surface_handle_set_in_use(struct wl_client *client, struct wl_resource *resource,
+		uint32_t in_use) {
+	struct ios_handle *handle = ready_handle(resource, "set_in_use");
+	if (handle == NULL || handle->in_use == (in_use != 0)) {
+		return;
+	}
+	handle->in_use = in_use != 0;
+	surface_update_state(handle->surface);
+}
+
+static bool check_key(struct wl_resource *resource, const char *key) {
+	size_t len = strlen(key);
+	if (len == 0 || len > IOS_MAX_KEY_LENGTH) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_KEY,
+				"key length %zu is not between 1 and %u", len, IOS_MAX_KEY_LENGTH);
+		return false;
+	}
+	return true;
+}
+
+static struct ios_value_entry *find_value(struct ios_surface *surface, const char *key) {
+	for (uint32_t i = 0; i < surface->value_count; i++) {
+		if (strcmp(surface->values[i].key, key) == 0) {
+			return &surface->values[i];
+		}
+	}
+	return NULL;
+}
+
+static void surface_handle_set_value(struct wl_client *client, struct wl_resource *resource,
+		const char *key, struct wl_array *value) {
+	struct ios_handle *handle = writable_handle(resource, "set_value");
+	if (handle == NULL || !check_key(resource, key)) {
+		return;
+	}
+	if (value->size > IOS_MAX_VALUE_SIZE || !ios_value_validate(value->data, value->size)) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
+				"value of key \"%s\" (%zu bytes) is malformed or over %u bytes", key, value->size,
+				IOS_MAX_VALUE_SIZE);
+		return;
+	}
+	struct ios_surface *surface = handle->surface;
+	uint8_t *data = malloc(value->size > 0 ? value->size : 1);
+	if (data == NULL) {
+		wl_resource_post_no_memory(resource);
+		return;
+	}
+	memcpy(data, value->data, value->size);
+	struct ios_value_entry *entry = find_value(surface, key);
+	if (entry != NULL) {
+		free(entry->data);
+		entry->data = data;
+		entry->len = (uint32_t)value->size;
+		return;
+	}
+	if (surface->value_count >= IOS_MAX_VALUE_COUNT) {
+		free(data);
+		iosurface_v1_send_set_value_failed(resource, key);
+		return;
+	}
+	struct ios_value_entry *values =
+			realloc(surface->values, (surface->value_count + 1) * sizeof(*values));
+	char *key_copy = strdup(key);
+	if (values == NULL || key_copy == NULL) {
+		if (values != NULL) {
+			surface->values = values;
+		}
+		free(key_copy);
+		free(data);
+		wl_resource_post_no_memory(resource);
+		return;
+	}
+	surface->values = values;
+	surface->values[surface->value_count++] =
+			(struct ios_value_entry){ key_copy, data, (uint32_t)value->size };
+}
+
+static void remove_entry(struct ios_surface *surface, struct ios_value_entry *entry) {
+	free(entry->key);
+	free(entry->data);
+	*entry = surface->values[--surface->value_count];
+}
+
+static void surface_handle_remove_value(struct wl_client *client, struct wl_resource *resource,
+		const char *key) {
+	struct ios_handle *handle = writable_handle(resource, "remove_value");
+	if (handle == NULL || !check_key(resource, key)) {
+		return;
+	}
+	struct ios_value_entry *entry = find_value(handle->surface, key);
+	if (entry != NULL) {
+		remove_entry(handle->surface, entry);
+	}
+}
+
+static void surface_handle_remove_all_values(struct wl_client *client,
+		struct wl_resource *resource) {
+	struct ios_handle *handle = writable_handle(resource, "remove_all_values");
+	if (handle == NULL) {
+		return;
+	}
+	while (handle->surface->value_count > 0) {
+		remove_entry(handle->surface, &handle->surface->values[0]);
+	}
+}
+
+static void surface_handle_get_values(struct wl_client *client, struct wl_resource *resource,
+		const char *key) {
+	struct ios_handle *handle = ready_handle(resource, "get_values");
+	if (handle == NULL) {
+		return;
+	}
+	struct ios_surface *surface = handle->surface;
+	for (uint32_t i = 0; i < surface->value_count; i++) {
+		struct ios_value_entry *entry = &surface->values[i];
+		if (key != NULL && strcmp(entry->key, key) != 0) {
+			continue;
+		}
+		struct wl_array array = { .size = entry->len, .alloc = entry->len, .data = entry->data };
+		iosurface_v1_send_value(resource, entry->key, &array);
+	}
+	iosurface_v1_send_values_done(resource);
+}
+
+static void surface_handle_set_purgeable(struct wl_client *client, struct wl_resource *resource,
+		uint32_t state) {
+	struct ios_handle *handle = ready_handle(resource, "set_purgeable");
+	if (handle == NULL) {
+		return;
+	}
+	if (state > IOSURFACE_V1_PURGEABLE_KEEP_CURRENT) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_PURGEABLE,
+				"purgeable state %u is unknown", state);
+		return;
+	}
+	if (handle->read_only && state != IOSURFACE_V1_PURGEABLE_KEEP_CURRENT) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_READ_ONLY,
+				"set_purgeable %u on surface %u, which this client holds read-only", state,
+				handle->surface->id);
+		return;
+	}
+	struct ios_surface *surface = handle->surface;
+	enum iosurface_purgeable_state old = surface->purgeable;
+	switch (state) {
+	case IOSURFACE_V1_PURGEABLE_NON_VOLATILE:
+		surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
+		// The old state (empty) told the client its content is gone; start afresh.
+		surface->emptied = false;
+		break;
+	case IOSURFACE_V1_PURGEABLE_VOLATILE:
+		if (surface->purgeable != IOSURFACE_PURGEABLE_EMPTY) {
+			surface->purgeable = IOSURFACE_PURGEABLE_VOLATILE;
+		}
+		break;
+	case IOSURFACE_V1_PURGEABLE_EMPTY:
+		if (surface_empty(surface)) {
+			surface->purgeable = IOSURFACE_PURGEABLE_EMPTY;
+		}
+		break;
+	default:
+		break;
+	}
+	surface_update_state(surface);
+	iosurface_v1_send_purgeable_done(resource, old);
+}
+
+static void surface_handle_watch(struct wl_client *client, struct wl_resource *resource,
+		uint32_t events) {
+	struct ios_handle *handle = ready_handle(resource, "watch");
+	if (handle == NULL) {
+		return;
+	}
+	uint32_t known = IOSURFACE_V1_WATCH_NOT_IN_USE | IOSURFACE_V1_WATCH_SEED;
+	if (events & ~known) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_WATCH,
+				"watch events 0x%x has unknown bits 0x%x", events, events & ~known);
+		return;
+	}
+	handle->watch = events;
+	surface_update_state(handle->surface);
+	// A pool asking to be told when a surface is free must not miss that it already is.
+	if ((events & IOSURFACE_V1_WATCH_NOT_IN_USE) && handle->surface->use_count == 0) {
+		iosurface_v1_send_not_in_use(resource);
+	}
+}
+
+static void surface_handle_notify_seed(struct wl_client *client, struct wl_resource *resource) {
+	struct ios_handle *handle = writable_handle(resource, "notify_seed");
+	if (handle == NULL) {
+		return;
+	}
+	struct ios_surface *surface = handle->surface;
+	uint32_t seed = 0;
+	int fd = surface->allocator == IOSURFACE_ALLOCATOR_MEMFD ? surface->fd : surface->seed_fd;
+	if (pread(fd, &seed, sizeof(seed), surface->seed_offset) != sizeof(seed)) {
+		wlr_log_errno(WLR_ERROR, "iosurface: cannot read the seed of surface %u", surface->id);
+		return;
+	}
+	struct ios_handle *h;
+	wl_list_for_each(h, &surface->handles, surface_link) {
+		if (h->watch & IOSURFACE_V1_WATCH_SEED) {
+			iosurface_v1_send_seed_changed(h->resource, seed);
+		}
+	}
+}
+
+static void surface_handle_bind_port(struct wl_client *client, struct wl_resource *resource,
+		uint32_t serial, uint32_t flags) {
+	struct ios_handle *handle = ready_handle(resource, "bind_port");
+	if (handle == NULL) {
+		return;
+	}
+	if (flags & ~1u) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_PORT,
+				"bind_port flags 0x%x has unknown bits", flags);
+		return;
+	}
+	if (handle->read_only && !(flags & 1u)) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_READ_ONLY,
+				"bind_port of a writable port to surface %u, which this client holds read-only",
+				handle->surface->id);
+		return;
+	}
+	port_bind(handle, serial, flags);
+}
+
+static void surface_handle_create_buffer(struct wl_client *client, struct wl_resource *resource,
+		uint32_t id) {
+	struct ios_handle *handle = ready_handle(resource, "create_buffer");
+	if (handle == NULL) {
+		return;
+	}
+	struct ios_surface *surface = handle->surface;
+	if (surface->server == NULL || !server_can_display(surface->server, surface->layout.format)) {
+		char name[16];
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_UNSUPPORTED_FORMAT,
+				"create_buffer: format %s of surface %u cannot be shown",
+				ios_fourcc_str(surface->layout.format, name), surface->id);
+		return;
+	}
+	buffer_create(handle, id);
+}
+
+static const struct iosurface_v1_interface surface_impl = {
+	.destroy = surface_handle_destroy,
+	.set_in_use = surface_handle_set_in_use,
+	.set_value = surface_handle_set_value,
+	.remove_value = surface_handle_remove_value,
+	.remove_all_values = surface_handle_remove_all_values,
+	.get_values = surface_handle_get_values,
+	.set_purgeable = surface_handle_set_purgeable,
+	.watch = surface_handle_watch,
+	.notify_seed = surface_handle_notify_seed,
+	.bind_port = surface_handle_bind_port,
+	.create_buffer = surface_handle_create_buffer,
+};
