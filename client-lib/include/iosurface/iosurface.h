@@ -179,6 +179,13 @@ IOSURFACE_EXPORT struct iosurface_client *iosurface_client_create(struct wl_disp
  */
 IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *client);
 
+/**
+ * The process-wide client that the porting header <iosurface/IOSurfaceRef.h> uses, connected
+ * to $WAYLAND_DISPLAY on first use and never destroyed. NULL with errno ENOENT if there is no
+ * compositor offering the protocol.
+ */
+IOSURFACE_EXPORT struct iosurface_client *iosurface_client_get_default(void);
+
 /** The connection the client talks on (its own, or the one given at create). */
 IOSURFACE_EXPORT struct wl_display *iosurface_client_get_display(struct iosurface_client *client);
 
@@ -500,9 +507,9 @@ IOSURFACE_EXPORT int iosurface_port_receive(int socket, void *payload, size_t *l
 
 /**
  * A wl_buffer showing the surface with no copy (no round trip). Its events are dispatched on
- * the queue of the application's display when the client was created from one; destroy it
- * with wl_buffer_destroy(). NULL with errno ENOTSUP if the compositor cannot show the format,
- * EACCES on a read-only surface.
+ * the default queue of the client's display; destroy it with wl_buffer_destroy(). A surface
+ * held read-only may be shown too. NULL with errno ENOTSUP if the compositor cannot show the
+ * format.
  */
 IOSURFACE_EXPORT struct wl_buffer *iosurface_create_wl_buffer(struct iosurface *s);
 

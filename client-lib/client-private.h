@@ -1,0 +1,134 @@
+/* Internals of libiosurface. Never installed. */
+#ifndef CLIENT_LIB_CLIENT_PRIVATE_H
+#define CLIENT_LIB_CLIENT_PRIVATE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <wayland-client.h>
+
+#include "iosurface-common.h"
+#include "iosurface-v1-client-protocol.h"
+#include "iosurface/iosurface.h"
+
+struct stock_port {
+	int fd;
+	uint32_t serial;
+};
+
+struct pending_notify {
+	struct iosurface *surface; /* holds a reference */
+	uint32_t event, seed;
+};
+
+struct iosurface_client {
+	/* Guards everything below and every use of the connection by the library. */
+	pthread_mutex_t lock;
+
+	struct wl_display *display;
+	bool owns_display;
+	struct wl_event_queue *queue;
+	struct wl_display *display_wrapper; /* on queue */
+	struct wl_registry *registry;
+	struct iosurface_manager_v1 *manager;
+	bool manager_done;
+
+	uint32_t limit_max[IOSURFACE_PROPERTY_COUNT];
+	uint32_t limit_align[IOSURFACE_PROPERTY_COUNT];
+	struct ios_limits limits;
+	struct wl_array formats;         /* uint32_t */
+	struct wl_array display_formats; /* uint32_t */
+	uint64_t quota_bytes;
+	uint32_t quota_count;
+	uint32_t allocators;
+
+	const uint32_t *pool;
+	size_t pool_size;
+
+	struct wl_array ports; /* struct stock_port */
+	uint32_t max_unbound_ports;
+
+	struct wl_list surfaces; /* iosurface.link */
+	struct wl_array notifications; /* struct pending_notify, delivered outside the lock */
+};
+
+struct plane_info {
+	uint32_t width, height, bytes_per_row;
+	uint32_t bytes_per_element, element_width, element_height;
+	uint32_t offset, size;
+};
+
+struct iosurface {
+	atomic_int refs;
+	struct iosurface_client *client; /* NULL once the client is gone */
+	struct iosurface_v1 *proxy;
+	struct wl_list link;
+
+	/* Description, fixed once ready. */
+	uint32_t id, width, height, format;
+	uint32_t bytes_per_element, element_width, element_height;
+	uint32_t bytes_per_row, offset, alloc_size;
+	uint32_t plane_count, cache_mode, usage, flags;
+	enum iosurface_allocator allocator;
+	bool read_only;
+	struct plane_info planes[IOSURFACE_MAX_PLANES];
+	char *name;
+
+	/* Memory. */
+	int mem_fd[2];
+	uint32_t mem_type[2], mem_size[2];
+	uint64_t modifier;
+	void *map[2];
+	size_t map_size[2];
+	uint32_t seed_index, seed_offset, slot_index;
+	_Atomic uint32_t *seed;
+	const _Atomic uint32_t *slot;
+	int dmabuf_fd; /* kept for DMA_BUF_IOCTL_SYNC */
+
+	atomic_int use_count;
+	atomic_uint ports_created;
+
+	/* Answers being collected by the thread that holds the client lock. */
+	bool done, failed;
+	uint32_t failure;
+	char *failure_message;
+	struct iosurface_value *query;
+	bool values_done;
+	int value_refused;
+	bool purgeable_done;
+	uint32_t purgeable_old;
+
+	iosurface_notify_func_t notify;
+	void *notify_data;
+	uint32_t notify_events;
+};
+
+/* client.c */
+void client_lock(struct iosurface_client *c);
+/* Unlocks, then runs the notification callbacks queued meanwhile. */
+void client_unlock(struct iosurface_client *c);
+int client_flush(struct iosurface_client *c);
+int client_roundtrip(struct iosurface_client *c);
+int client_dispatch_nonblock(struct iosurface_client *c);
+void client_queue_notify(struct iosurface_client *c, struct iosurface *s, uint32_t event,
+		uint32_t seed);
+
+/* surface.c */
+struct iosurface *surface_new(struct iosurface_client *c);
+void surface_set_proxy(struct iosurface *s, struct iosurface_v1 *proxy);
+/* Waits for the description, maps the memory and registers the surface. Lock held. */
+int surface_finish(struct iosurface *s);
+int surface_wait_ready(struct iosurface *s);
+int surface_map(struct iosurface *s);
+void surface_free(struct iosurface *s);
+int failure_errno(uint32_t failure);
+void surface_detach(struct iosurface *s);
+struct iosurface *client_find_surface(struct iosurface_client *c, uint32_t id);
+
+/* log.c */
+void ios_log(enum iosurface_log_level level, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+
+#endif

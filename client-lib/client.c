@@ -1,0 +1,444 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "client-private.h"
+
+/* ---- Locking and notifications ---- */
+
+void client_lock(struct iosurface_client *c) {
+	pthread_mutex_lock(&c->lock);
+}
+
+void client_queue_notify(struct iosurface_client *c, struct iosurface *s, uint32_t event,
+		uint32_t seed) {
+	if (s->notify == NULL || !(s->notify_events & event)) {
+		return;
+	}
+	struct pending_notify *n = wl_array_add(&c->notifications, sizeof(*n));
+	if (n == NULL) {
+		ios_log(IOSURFACE_LOG_ERROR, "out of memory: notification for surface %u lost", s->id);
+		return;
+	}
+	atomic_fetch_add(&s->refs, 1);
+	*n = (struct pending_notify){ s, event, seed };
+}
+
+void client_unlock(struct iosurface_client *c) {
+	if (c->notifications.size == 0) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	// Callbacks run without the lock, so that they may call back into the library.
+	struct wl_array pending = c->notifications;
+	wl_array_init(&c->notifications);
+	pthread_mutex_unlock(&c->lock);
+	struct pending_notify *n;
+	wl_array_for_each(n, &pending) {
+		iosurface_notify_func_t notify = n->surface->notify;
+		if (notify != NULL) {
+			notify(n->surface, n->event, n->seed, n->surface->notify_data);
+		}
+		iosurface_unref(n->surface);
+	}
+	wl_array_release(&pending);
+}
+
+/* ---- Talking to the compositor ---- */
+
+int client_flush(struct iosurface_client *c) {
+	// A full socket buffer must not lose a request the caller was promised was sent.
+	while (wl_display_flush(c->display) < 0) {
+		if (errno != EAGAIN) {
+			return -errno;
+		}
+		struct pollfd pfd = { wl_display_get_fd(c->display), POLLOUT, 0 };
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+int client_roundtrip(struct iosurface_client *c) {
+	if (wl_display_roundtrip_queue(c->display, c->queue) < 0) {
+		int err = wl_display_get_error(c->display);
+		return -(err != 0 ? err : EPIPE);
+	}
+	return 0;
+}
+
+int client_dispatch_nonblock(struct iosurface_client *c) {
+	while (wl_display_prepare_read_queue(c->display, c->queue) != 0) {
+		if (wl_display_dispatch_queue_pending(c->display, c->queue) < 0) {
+			return -EPIPE;
+		}
+	}
+	wl_display_flush(c->display);
+	struct pollfd pfd = { wl_display_get_fd(c->display), POLLIN, 0 };
+	if (poll(&pfd, 1, 0) > 0) {
+		if (wl_display_read_events(c->display) < 0) {
+			return -EPIPE;
+		}
+	} else {
+		wl_display_cancel_read(c->display);
+	}
+	int n = wl_display_dispatch_queue_pending(c->display, c->queue);
+	return n < 0 ? -EPIPE : n;
+}
+
+/* ---- Manager events ---- */
+
+static void manager_handle_limit(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t property, uint32_t maximum, uint32_t alignment) {
+	struct iosurface_client *c = data;
+	if (property < IOSURFACE_PROPERTY_COUNT) {
+		c->limit_max[property] = maximum;
+		c->limit_align[property] = alignment;
+	}
+}
+
+static void add_format(struct wl_array *array, uint32_t format) {
+	uint32_t *entry = wl_array_add(array, sizeof(*entry));
+	if (entry != NULL) {
+		*entry = format;
+	}
+}
+
+static void manager_handle_format(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t format) {
+	struct iosurface_client *c = data;
+	add_format(&c->formats, format);
+}
+
+static void manager_handle_display_format(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t format) {
+	struct iosurface_client *c = data;
+	add_format(&c->display_formats, format);
+}
+
+static void manager_handle_quota(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t bytes_hi, uint32_t bytes_lo, uint32_t count) {
+	struct iosurface_client *c = data;
+	c->quota_bytes = (uint64_t)bytes_hi << 32 | bytes_lo;
+	c->quota_count = count;
+}
+
+static void manager_handle_allocator(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t allocator) {
+	struct iosurface_client *c = data;
+	if (allocator < 32) {
+		c->allocators |= 1u << allocator;
+	}
+}
+
+static void manager_handle_state_pool(void *data, struct iosurface_manager_v1 *manager,
+		int32_t fd, uint32_t size) {
+	struct iosurface_client *c = data;
+	if (c->pool == NULL && size > 0) {
+		void *pool = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		if (pool != MAP_FAILED) {
+			c->pool = pool;
+			c->pool_size = size;
+		} else {
+			ios_log(IOSURFACE_LOG_ERROR, "cannot map the state pool: %s", strerror(errno));
+		}
+	}
+	close(fd);
+}
+
+static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager, int32_t fd,
+		uint32_t serial) {
+	struct iosurface_client *c = data;
+	struct stock_port *port = wl_array_add(&c->ports, sizeof(*port));
+	if (port == NULL) {
+		close(fd);
+		return;
+	}
+	*port = (struct stock_port){ fd, serial };
+}
+
+static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t max_unbound_ports) {
+	struct iosurface_client *c = data;
+	c->max_unbound_ports = max_unbound_ports;
+	c->limits.max_dimension = c->limit_max[IOSURFACE_PROPERTY_WIDTH];
+	c->limits.max_alloc_size = c->limit_max[IOSURFACE_PROPERTY_ALLOC_SIZE];
+	c->manager_done = true;
+}
+
+static const struct iosurface_manager_v1_listener manager_listener = {
+	.limit = manager_handle_limit,
+	.format = manager_handle_format,
+	.display_format = manager_handle_display_format,
+	.quota = manager_handle_quota,
+	.allocator = manager_handle_allocator,
+	.state_pool = manager_handle_state_pool,
+	.port = manager_handle_port,
+	.done = manager_handle_done,
+};
+
+static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
+		const char *interface, uint32_t version) {
+	struct iosurface_client *c = data;
+	if (c->manager == NULL && strcmp(interface, iosurface_manager_v1_interface.name) == 0) {
+		c->manager = wl_registry_bind(registry, name, &iosurface_manager_v1_interface, 1);
+		iosurface_manager_v1_add_listener(c->manager, &manager_listener, c);
+	}
+}
+
+static void registry_handle_global_remove(void *data, struct wl_registry *registry,
+		uint32_t name) {
+}
+
+static const struct wl_registry_listener registry_listener = {
+	.global = registry_handle_global,
+	.global_remove = registry_handle_global_remove,
+};
+
+/* ---- Clients ---- */
+
+static struct iosurface_client *client_init(struct wl_display *display, bool owns) {
+	struct iosurface_client *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pthread_mutex_init(&c->lock, NULL);
+	c->display = display;
+	c->owns_display = owns;
+	wl_array_init(&c->formats);
+	wl_array_init(&c->display_formats);
+	wl_array_init(&c->ports);
+	wl_array_init(&c->notifications);
+	wl_list_init(&c->surfaces);
+	int err = ENOMEM;
+	c->queue = wl_display_create_queue(display);
+	c->display_wrapper = c->queue ? wl_proxy_create_wrapper(display) : NULL;
+	if (c->display_wrapper == NULL) {
+		goto error;
+	}
+	wl_proxy_set_queue((struct wl_proxy *)c->display_wrapper, c->queue);
+	c->registry = wl_display_get_registry(c->display_wrapper);
+	if (c->registry == NULL) {
+		goto error;
+	}
+	wl_registry_add_listener(c->registry, &registry_listener, c);
+	// One round trip for the globals, a second one for the manager's description.
+	if (client_roundtrip(c) < 0) {
+		err = EPIPE;
+		goto error;
+	}
+	if (c->manager == NULL) {
+		ios_log(IOSURFACE_LOG_ERROR, "the compositor does not offer iosurface_manager_v1");
+		err = EPROTONOSUPPORT;
+		goto error;
+	}
+	while (!c->manager_done) {
+		if (client_roundtrip(c) < 0) {
+			err = EPIPE;
+			goto error;
+		}
+	}
+	if (c->pool == NULL) {
+		err = EPROTO;
+		goto error;
+	}
+	return c;
+
+error:
+	c->owns_display = false;
+	iosurface_client_destroy(c);
+	if (owns) {
+		wl_display_disconnect(display);
+	}
+	errno = err;
+	return NULL;
+}
+
+IOSURFACE_EXPORT struct iosurface_client *iosurface_client_connect(const char *display_name) {
+	struct wl_display *display = wl_display_connect(display_name);
+	if (display == NULL) {
+		ios_log(IOSURFACE_LOG_ERROR, "cannot connect to Wayland display %s",
+				display_name != NULL ? display_name : "$WAYLAND_DISPLAY");
+		errno = ENOENT;
+		return NULL;
+	}
+	return client_init(display, true);
+}
+
+IOSURFACE_EXPORT struct iosurface_client *iosurface_client_create(struct wl_display *display) {
+	if (display == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return client_init(display, false);
+}
+
+IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *c) {
+	if (c == NULL) {
+		return;
+	}
+	client_lock(c);
+	struct iosurface *s, *tmp;
+	wl_list_for_each_safe(s, tmp, &c->surfaces, link) {
+		surface_detach(s);
+	}
+	struct stock_port *port;
+	wl_array_for_each(port, &c->ports) {
+		close(port->fd);
+	}
+	wl_array_release(&c->ports);
+	if (c->manager != NULL) {
+		iosurface_manager_v1_destroy(c->manager);
+	}
+	if (c->registry != NULL) {
+		wl_registry_destroy(c->registry);
+	}
+	if (c->display_wrapper != NULL) {
+		wl_proxy_wrapper_destroy(c->display_wrapper);
+	}
+	wl_display_flush(c->display);
+	client_unlock(c);
+	if (c->queue != NULL) {
+		wl_event_queue_destroy(c->queue);
+	}
+	if (c->pool != NULL) {
+		munmap((void *)c->pool, c->pool_size);
+	}
+	wl_array_release(&c->formats);
+	wl_array_release(&c->display_formats);
+	wl_array_release(&c->notifications);
+	pthread_mutex_destroy(&c->lock);
+	if (c->owns_display) {
+		wl_display_disconnect(c->display);
+	}
+	free(c);
+}
+
+IOSURFACE_EXPORT struct wl_display *iosurface_client_get_display(struct iosurface_client *c) {
+	return c->display;
+}
+
+IOSURFACE_EXPORT int iosurface_client_get_fd(struct iosurface_client *c) {
+	return wl_display_get_fd(c->display);
+}
+
+IOSURFACE_EXPORT int iosurface_client_dispatch(struct iosurface_client *c) {
+	client_lock(c);
+	int ret = client_dispatch_nonblock(c);
+	client_unlock(c);
+	return ret;
+}
+
+IOSURFACE_EXPORT int iosurface_client_roundtrip(struct iosurface_client *c) {
+	client_lock(c);
+	int ret = client_roundtrip(c);
+	client_unlock(c);
+	return ret;
+}
+
+static bool array_has(const struct wl_array *array, uint32_t value) {
+	const uint32_t *v;
+	wl_array_for_each(v, array) {
+		if (*v == value) {
+			return true;
+		}
+	}
+	return false;
+}
+
+IOSURFACE_EXPORT bool iosurface_client_supports_format(struct iosurface_client *c,
+		uint32_t fourcc) {
+	return array_has(&c->formats, fourcc);
+}
+
+IOSURFACE_EXPORT bool iosurface_client_can_display_format(struct iosurface_client *c,
+		uint32_t fourcc) {
+	return array_has(&c->display_formats, fourcc);
+}
+
+IOSURFACE_EXPORT void iosurface_client_get_quota(struct iosurface_client *c, uint64_t *bytes,
+		uint32_t *count) {
+	if (bytes != NULL) {
+		*bytes = c->quota_bytes;
+	}
+	if (count != NULL) {
+		*count = c->quota_count;
+	}
+}
+
+IOSURFACE_EXPORT bool iosurface_client_has_allocator(struct iosurface_client *c,
+		enum iosurface_allocator allocator) {
+	return (unsigned)allocator < 32 && (c->allocators & (1u << allocator));
+}
+
+/* ---- Properties ---- */
+
+IOSURFACE_EXPORT size_t iosurface_get_property_maximum(enum iosurface_property property) {
+	return ios_property_maximum(property, NULL);
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_property_alignment(enum iosurface_property property) {
+	return ios_property_alignment(property);
+}
+
+IOSURFACE_EXPORT size_t iosurface_align_property(enum iosurface_property property, size_t value) {
+	size_t alignment = ios_property_alignment(property);
+	if (alignment <= 1) {
+		return value;
+	}
+	size_t rem = value % alignment;
+	if (rem == 0) {
+		return value;
+	}
+	if (value > SIZE_MAX - (alignment - rem)) {
+		return 0;
+	}
+	return value + (alignment - rem);
+}
+
+IOSURFACE_EXPORT size_t iosurface_client_get_property_maximum(struct iosurface_client *c,
+		enum iosurface_property property) {
+	return (unsigned)property < IOSURFACE_PROPERTY_COUNT ? c->limit_max[property] : 0;
+}
+
+IOSURFACE_EXPORT size_t iosurface_client_get_property_alignment(struct iosurface_client *c,
+		enum iosurface_property property) {
+	return (unsigned)property < IOSURFACE_PROPERTY_COUNT ? c->limit_align[property] : 0;
+}
+
+/* ---- Formats ---- */
+
+IOSURFACE_EXPORT uint32_t iosurface_format_from_ostype(uint32_t ostype) {
+	return ios_format_from_ostype(ostype);
+}
+
+IOSURFACE_EXPORT uint32_t iosurface_format_to_ostype(uint32_t fourcc) {
+	return ios_format_to_ostype(fourcc);
+}
+
+IOSURFACE_EXPORT bool iosurface_format_is_known(uint32_t fourcc) {
+	return ios_format_lookup(fourcc) != NULL;
+}
+
+/* ---- The default client of the porting header ---- */
+
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+static struct iosurface_client *default_client;
+
+static void default_client_init(void) {
+	default_client = iosurface_client_connect(NULL);
+}
+
+IOSURFACE_EXPORT struct iosurface_client *iosurface_client_get_default(void) {
+	pthread_once(&default_once, default_client_init);
+	if (default_client == NULL) {
+		errno = ENOENT;
+	}
+	return default_client;
+}

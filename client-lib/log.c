@@ -1,0 +1,53 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client-private.h"
+
+static void log_stderr(enum iosurface_log_level level, const char *message) {
+	fprintf(stderr, "libiosurface: %s\n", message);
+}
+
+static enum iosurface_log_level log_level = IOSURFACE_LOG_SILENT;
+static iosurface_log_func_t log_handler = log_stderr;
+static bool log_configured;
+
+static enum iosurface_log_level level_from_env(void) {
+	const char *env = getenv("IOSURFACE_LOG_LEVEL");
+	if (env == NULL) {
+		return IOSURFACE_LOG_SILENT;
+	}
+	static const char *const names[] = { "silent", "error", "info", "debug" };
+	for (int i = 0; i < 4; i++) {
+		if (strcmp(env, names[i]) == 0) {
+			return (enum iosurface_log_level)i;
+		}
+	}
+	int n = atoi(env);
+	return n < 0 ? IOSURFACE_LOG_SILENT : n > 3 ? IOSURFACE_LOG_DEBUG : n;
+}
+
+IOSURFACE_EXPORT void iosurface_set_log_handler(enum iosurface_log_level level,
+		iosurface_log_func_t handler) {
+	log_level = level;
+	log_handler = handler != NULL ? handler : log_stderr;
+	log_configured = true;
+}
+
+void ios_log(enum iosurface_log_level level, const char *fmt, ...) {
+	// Reading the environment once is racy only in the benign sense: both threads agree.
+	if (!log_configured) {
+		log_level = level_from_env();
+		log_configured = true;
+	}
+	if (level == IOSURFACE_LOG_SILENT || level > log_level) {
+		return;
+	}
+	char message[512];
+	va_list args;
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	log_handler(level, message);
+}

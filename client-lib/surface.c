@@ -1,0 +1,897 @@
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/dma-buf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "client-private.h"
+
+/* Slot of a surface whose client is gone: reads as "not in use", forever. */
+static const _Atomic uint32_t detached_slot[IOS_SLOT_WORDS];
+
+/* ---- iosurface_v1 events ---- */
+
+static void surface_handle_description(void *data, struct iosurface_v1 *proxy, uint32_t id,
+		uint32_t width, uint32_t height, uint32_t format, uint32_t bpe, uint32_t ew, uint32_t eh,
+		uint32_t bpr, uint32_t offset, uint32_t alloc_size, uint32_t plane_count,
+		uint32_t cache_mode, uint32_t usage, uint32_t flags, uint32_t allocator,
+		uint32_t read_only) {
+	struct iosurface *s = data;
+	s->id = id;
+	s->width = width;
+	s->height = height;
+	s->format = format;
+	s->bytes_per_element = bpe;
+	s->element_width = ew;
+	s->element_height = eh;
+	s->bytes_per_row = bpr;
+	s->offset = offset;
+	s->alloc_size = alloc_size;
+	s->plane_count = plane_count <= IOSURFACE_MAX_PLANES ? plane_count : 0;
+	s->cache_mode = cache_mode;
+	s->usage = usage;
+	s->flags = flags;
+	s->allocator = allocator;
+	s->read_only = read_only != 0;
+}
+
+static void surface_handle_plane(void *data, struct iosurface_v1 *proxy, uint32_t index,
+		uint32_t width, uint32_t height, uint32_t bpr, uint32_t bpe, uint32_t ew, uint32_t eh,
+		uint32_t offset, uint32_t size) {
+	struct iosurface *s = data;
+	if (index < IOSURFACE_MAX_PLANES) {
+		s->planes[index] = (struct plane_info){ width, height, bpr, bpe, ew, eh, offset, size };
+	}
+}
+
+static void surface_handle_name(void *data, struct iosurface_v1 *proxy, const char *name) {
+	struct iosurface *s = data;
+	free(s->name);
+	s->name = strdup(name);
+}
+
+static void surface_handle_memory(void *data, struct iosurface_v1 *proxy, uint32_t index,
+		int32_t fd, uint32_t type, uint32_t size, uint32_t modifier_hi, uint32_t modifier_lo,
+		uint32_t flags) {
+	struct iosurface *s = data;
+	if (index >= 2 || s->mem_fd[index] >= 0) {
+		close(fd);
+		return;
+	}
+	s->mem_fd[index] = fd;
+	s->mem_type[index] = type;
+	s->mem_size[index] = size;
+	if (index == 0) {
+		s->modifier = (uint64_t)modifier_hi << 32 | modifier_lo;
+	}
+}
+
+static void surface_handle_seed_location(void *data, struct iosurface_v1 *proxy, uint32_t index,
+		uint32_t offset) {
+	struct iosurface *s = data;
+	s->seed_index = index;
+	s->seed_offset = offset;
+}
+
+static void surface_handle_state_slot(void *data, struct iosurface_v1 *proxy, uint32_t index) {
+	struct iosurface *s = data;
+	s->slot_index = index;
+}
+
+static void surface_handle_done(void *data, struct iosurface_v1 *proxy) {
+	struct iosurface *s = data;
+	s->done = true;
+}
+
+static void surface_handle_failed(void *data, struct iosurface_v1 *proxy, uint32_t reason,
+		const char *message) {
+	struct iosurface *s = data;
+	s->failed = true;
+	s->failure = reason;
+	free(s->failure_message);
+	s->failure_message = strdup(message);
+}
+
+static void surface_handle_value(void *data, struct iosurface_v1 *proxy, const char *key,
+		struct wl_array *value) {
+	struct iosurface *s = data;
+	if (s->query == NULL) {
+		return;
+	}
+	// The compositor checked the encoding, but the library trusts no peer with its memory.
+	struct iosurface_value *v = ios_value_decode(value->data, value->size);
+	if (v == NULL) {
+		ios_log(IOSURFACE_LOG_ERROR, "surface %u: value \"%s\" is malformed", s->id, key);
+		return;
+	}
+	iosurface_value_dictionary_set(s->query, key, v);
+}
+
+static void surface_handle_values_done(void *data, struct iosurface_v1 *proxy) {
+	struct iosurface *s = data;
+	s->values_done = true;
+}
+
+static void surface_handle_set_value_failed(void *data, struct iosurface_v1 *proxy,
+		const char *key) {
+	struct iosurface *s = data;
+	s->value_refused++;
+}
+
+static void surface_handle_purgeable_done(void *data, struct iosurface_v1 *proxy,
+		uint32_t old_state) {
+	struct iosurface *s = data;
+	s->purgeable_done = true;
+	s->purgeable_old = old_state;
+}
+
+static void surface_handle_emptied(void *data, struct iosurface_v1 *proxy) {
+	struct iosurface *s = data;
+	if (s->client != NULL) {
+		client_queue_notify(s->client, s, IOSURFACE_NOTIFY_EMPTIED, 0);
+	}
+}
+
+static void surface_handle_not_in_use(void *data, struct iosurface_v1 *proxy) {
+	struct iosurface *s = data;
+	if (s->client != NULL) {
+		client_queue_notify(s->client, s, IOSURFACE_NOTIFY_NOT_IN_USE, 0);
+	}
+}
+
+static void surface_handle_seed_changed(void *data, struct iosurface_v1 *proxy, uint32_t seed) {
+	struct iosurface *s = data;
+	if (s->client != NULL) {
+		client_queue_notify(s->client, s, IOSURFACE_NOTIFY_SEED, seed);
+	}
+}
+
+static const struct iosurface_v1_listener surface_listener = {
+	.description = surface_handle_description,
+	.plane = surface_handle_plane,
+	.name = surface_handle_name,
+	.memory = surface_handle_memory,
+	.seed_location = surface_handle_seed_location,
+	.state_slot = surface_handle_state_slot,
+	.done = surface_handle_done,
+	.failed = surface_handle_failed,
+	.value = surface_handle_value,
+	.values_done = surface_handle_values_done,
+	.set_value_failed = surface_handle_set_value_failed,
+	.purgeable_done = surface_handle_purgeable_done,
+	.emptied = surface_handle_emptied,
+	.not_in_use = surface_handle_not_in_use,
+	.seed_changed = surface_handle_seed_changed,
+};
+
+/* ---- Life cycle ---- */
+
+struct iosurface *surface_new(struct iosurface_client *c) {
+	struct iosurface *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	atomic_init(&s->refs, 1);
+	s->client = c;
+	s->mem_fd[0] = s->mem_fd[1] = -1;
+	s->dmabuf_fd = -1;
+	s->slot = detached_slot;
+	wl_list_init(&s->link);
+	return s;
+}
+
+void surface_set_proxy(struct iosurface *s, struct iosurface_v1 *proxy) {
+	s->proxy = proxy;
+	iosurface_v1_add_listener(proxy, &surface_listener, s);
+}
+
+int failure_errno(uint32_t failure) {
+	switch (failure) {
+	case IOSURFACE_V1_FAILURE_QUOTA_BYTES:
+	case IOSURFACE_V1_FAILURE_QUOTA_COUNT:
+		return EDQUOT;
+	case IOSURFACE_V1_FAILURE_NO_MEMORY:
+		return ENOMEM;
+	case IOSURFACE_V1_FAILURE_UNKNOWN_FORMAT:
+		return ENOTSUP;
+	case IOSURFACE_V1_FAILURE_LOOKUP_DISABLED:
+	case IOSURFACE_V1_FAILURE_NOT_GLOBAL:
+		return EPERM;
+	default:
+		return ENOENT;
+	}
+}
+
+/* Dispatches until the compositor answered; the client lock is held. */
+int surface_wait_ready(struct iosurface *s) {
+	struct iosurface_client *c = s->client;
+	int ret = client_flush(c);
+	while (ret == 0 && !s->done && !s->failed) {
+		if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
+			ret = -EPIPE;
+		}
+	}
+	if (ret < 0) {
+		return ret;
+	}
+	if (s->failed) {
+		ios_log(IOSURFACE_LOG_INFO, "iosurface: %s", s->failure_message ? s->failure_message : "");
+		return -failure_errno(s->failure);
+	}
+	return 0;
+}
+
+int surface_map(struct iosurface *s) {
+	struct iosurface_client *c = s->client;
+	if (s->mem_fd[0] < 0 || s->seed_index > 1 || s->mem_fd[s->seed_index] < 0) {
+		return -EPROTO;
+	}
+	size_t slot_end = ((size_t)s->slot_index + 1) * IOS_SLOT_SIZE;
+	if (slot_end > c->pool_size) {
+		return -EPROTO;
+	}
+	int prot = PROT_READ | (s->read_only ? 0 : PROT_WRITE);
+	for (int i = 0; i < 2; i++) {
+		if (s->mem_fd[i] < 0) {
+			continue;
+		}
+		if (s->mem_size[i] == 0) {
+			return -EPROTO;
+		}
+		void *map = mmap(NULL, s->mem_size[i], prot, MAP_SHARED, s->mem_fd[i], 0);
+		if (map == MAP_FAILED) {
+			return -errno;
+		}
+		s->map[i] = map;
+		s->map_size[i] = s->mem_size[i];
+	}
+	// Everything the description promises must lie inside what was mapped.
+	if ((uint64_t)s->alloc_size > s->map_size[0] ||
+			(uint64_t)s->seed_offset + 4 > s->map_size[s->seed_index] || s->seed_offset % 4 != 0) {
+		return -EPROTO;
+	}
+	for (uint32_t i = 0; i < s->plane_count; i++) {
+		if ((uint64_t)s->planes[i].offset + s->planes[i].size > s->alloc_size) {
+			return -EPROTO;
+		}
+	}
+	s->seed = (_Atomic uint32_t *)((char *)s->map[s->seed_index] + s->seed_offset);
+	s->slot = (const _Atomic uint32_t *)c->pool + (size_t)s->slot_index * IOS_SLOT_WORDS;
+	if (s->mem_type[0] == IOSURFACE_V1_MEMORY_TYPE_DMABUF) {
+		s->dmabuf_fd = s->mem_fd[0];
+		s->mem_fd[0] = -1;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (s->mem_fd[i] >= 0) {
+			close(s->mem_fd[i]);
+			s->mem_fd[i] = -1;
+		}
+	}
+	return 0;
+}
+
+/* Cuts the surface loose from its client; the client lock is held. */
+void surface_detach(struct iosurface *s) {
+	wl_list_remove(&s->link);
+	wl_list_init(&s->link);
+	if (s->proxy != NULL) {
+		iosurface_v1_destroy(s->proxy);
+		s->proxy = NULL;
+	}
+	s->slot = detached_slot;
+	s->client = NULL;
+}
+
+void surface_free(struct iosurface *s) {
+	for (int i = 0; i < 2; i++) {
+		if (s->map[i] != NULL) {
+			munmap(s->map[i], s->map_size[i]);
+		}
+		if (s->mem_fd[i] >= 0) {
+			close(s->mem_fd[i]);
+		}
+	}
+	if (s->dmabuf_fd >= 0) {
+		close(s->dmabuf_fd);
+	}
+	iosurface_value_free(s->query);
+	free(s->failure_message);
+	free(s->name);
+	free(s);
+}
+
+struct iosurface *client_find_surface(struct iosurface_client *c, uint32_t id) {
+	struct iosurface *s;
+	wl_list_for_each(s, &c->surfaces, link) {
+		if (s->id == id) {
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* ---- Creation ---- */
+
+static bool fits_u32(size_t value) {
+	return value <= UINT32_MAX;
+}
+
+static int build_request(struct iosurface_client *c, const struct iosurface_properties *p,
+		struct ios_request *req) {
+	memset(req, 0, sizeof(*req));
+	if (!fits_u32(p->bytes_per_row) || !fits_u32(p->offset) || !fits_u32(p->alloc_size)) {
+		return -EINVAL;
+	}
+	if (p->plane_count > IOSURFACE_MAX_PLANES ||
+			p->cache_mode > IOSURFACE_CACHE_WRITE_COMBINE) {
+		return -EINVAL;
+	}
+	uint32_t known_usage = IOSURFACE_USAGE_CPU_READ | IOSURFACE_USAGE_CPU_WRITE |
+			IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE | IOSURFACE_USAGE_SCANOUT;
+	if (p->usage & ~known_usage) {
+		return -EINVAL;
+	}
+	if (p->name != NULL && strlen(p->name) > c->limit_max[IOSURFACE_PROPERTY_NAME_LENGTH]) {
+		return -EINVAL;
+	}
+	*req = (struct ios_request){
+		.width = p->width,
+		.height = p->height,
+		.format = p->pixel_format,
+		.bytes_per_element = p->bytes_per_element,
+		.element_width = p->element_width,
+		.element_height = p->element_height,
+		.bytes_per_row = (uint32_t)p->bytes_per_row,
+		.offset = (uint32_t)p->offset,
+		.alloc_size = (uint32_t)p->alloc_size,
+		.plane_count = p->plane_count,
+	};
+	for (uint32_t i = 0; i < p->plane_count; i++) {
+		const struct iosurface_plane_properties *pp = &p->planes[i];
+		if (!fits_u32(pp->bytes_per_row) || !fits_u32(pp->offset) || !fits_u32(pp->size)) {
+			return -EINVAL;
+		}
+		struct ios_plane_layout *rp = &req->planes[i];
+		*rp = (struct ios_plane_layout){
+			.width = pp->width,
+			.height = pp->height,
+			.bytes_per_row = (uint32_t)pp->bytes_per_row,
+			.bytes_per_element = pp->bytes_per_element,
+			.element_width = pp->element_width,
+			.element_height = pp->element_height,
+			.offset = (uint32_t)pp->offset,
+			.size = (uint32_t)pp->size,
+		};
+		req->plane_set[i] = rp->width || rp->height || rp->bytes_per_row ||
+				rp->bytes_per_element || rp->element_width || rp->element_height ||
+				rp->offset || rp->size;
+	}
+	char msg[256];
+	struct ios_layout layout;
+	enum ios_layout_status status = ios_layout_compute(req, &c->limits, &layout, msg, sizeof(msg));
+	if (status == IOS_LAYOUT_UNKNOWN_FORMAT) {
+		ios_log(IOSURFACE_LOG_INFO, "iosurface_create: %s", msg);
+		return -ENOTSUP;
+	}
+	if (status != IOS_LAYOUT_OK) {
+		ios_log(IOSURFACE_LOG_INFO, "iosurface_create: %s", msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void send_params(struct iosurface_client *c, const struct iosurface_properties *p,
+		const struct ios_request *req, struct iosurface *s) {
+	struct iosurface_params_v1 *params = iosurface_manager_v1_create_params(c->manager);
+	iosurface_params_v1_set_size(params, req->width, req->height);
+	if (req->format != 0) {
+		iosurface_params_v1_set_format(params, req->format);
+	}
+	if (req->bytes_per_element || req->element_width || req->element_height) {
+		iosurface_params_v1_set_element(params, req->bytes_per_element, req->element_width,
+				req->element_height);
+	}
+	if (req->bytes_per_row || req->offset || req->alloc_size) {
+		iosurface_params_v1_set_layout(params, req->bytes_per_row, req->offset, req->alloc_size);
+	}
+	if (req->plane_count != 0) {
+		iosurface_params_v1_set_plane_count(params, req->plane_count);
+	}
+	for (uint32_t i = 0; i < req->plane_count; i++) {
+		const struct ios_plane_layout *rp = &req->planes[i];
+		if (req->plane_set[i]) {
+			iosurface_params_v1_set_plane(params, i, rp->width, rp->height, rp->bytes_per_row,
+					rp->bytes_per_element, rp->element_width, rp->element_height, rp->offset,
+					rp->size);
+		}
+	}
+	if (p->cache_mode != 0) {
+		iosurface_params_v1_set_cache_mode(params, p->cache_mode);
+	}
+	if (p->usage != 0) {
+		iosurface_params_v1_set_usage(params, p->usage);
+	}
+	uint32_t flags = (p->global ? IOSURFACE_PARAMS_V1_FLAGS_GLOBAL : 0) |
+			(p->pixel_size_casting_forbidden ? IOSURFACE_PARAMS_V1_FLAGS_PIXEL_SIZE_CASTING_FORBIDDEN
+											 : 0);
+	if (flags != 0) {
+		iosurface_params_v1_set_flags(params, flags);
+	}
+	if (p->name != NULL) {
+		iosurface_params_v1_set_name(params, p->name);
+	}
+	surface_set_proxy(s, iosurface_params_v1_create(params));
+	iosurface_params_v1_destroy(params);
+}
+
+int surface_finish(struct iosurface *s) {
+	int ret = surface_wait_ready(s);
+	if (ret == 0) {
+		ret = surface_map(s);
+		if (ret < 0) {
+			ios_log(IOSURFACE_LOG_ERROR, "surface %u: cannot map its memory: %s", s->id,
+					strerror(-ret));
+		}
+	}
+	if (ret < 0) {
+		surface_detach(s);
+		return ret;
+	}
+	wl_list_insert(&s->client->surfaces, &s->link);
+	return 0;
+}
+
+IOSURFACE_EXPORT struct iosurface *iosurface_create(struct iosurface_client *c,
+		const struct iosurface_properties *props) {
+	if (c == NULL || props == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct ios_request req;
+	int ret = build_request(c, props, &req);
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	struct iosurface *s = surface_new(c);
+	if (s == NULL) {
+		return NULL;
+	}
+	client_lock(c);
+	send_params(c, props, &req, s);
+	ret = surface_finish(s);
+	client_unlock(c);
+	if (ret < 0) {
+		surface_free(s);
+		errno = -ret;
+		return NULL;
+	}
+	return s;
+}
+
+IOSURFACE_EXPORT struct iosurface *iosurface_ref(struct iosurface *s) {
+	if (s != NULL) {
+		atomic_fetch_add(&s->refs, 1);
+	}
+	return s;
+}
+
+IOSURFACE_EXPORT void iosurface_unref(struct iosurface *s) {
+	if (s == NULL) {
+		return;
+	}
+	struct iosurface_client *c = s->client;
+	if (c == NULL) {
+		if (atomic_fetch_sub(&s->refs, 1) == 1) {
+			surface_free(s);
+		}
+		return;
+	}
+	// Under the lock, so that a concurrent lookup cannot revive a surface being freed.
+	client_lock(c);
+	bool last = atomic_fetch_sub(&s->refs, 1) == 1;
+	if (last) {
+		surface_detach(s);
+		client_flush(c);
+	}
+	client_unlock(c);
+	if (last) {
+		surface_free(s);
+	}
+}
+
+/* ---- Getters ---- */
+
+IOSURFACE_EXPORT uint32_t iosurface_get_id(struct iosurface *s) {
+	return s->id;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_width(struct iosurface *s) {
+	return s->width;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_height(struct iosurface *s) {
+	return s->height;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_bytes_per_row(struct iosurface *s) {
+	return s->bytes_per_row;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_bytes_per_element(struct iosurface *s) {
+	return s->bytes_per_element;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_element_width(struct iosurface *s) {
+	return s->element_width;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_element_height(struct iosurface *s) {
+	return s->element_height;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_alloc_size(struct iosurface *s) {
+	return s->alloc_size;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_offset(struct iosurface *s) {
+	return s->offset;
+}
+
+IOSURFACE_EXPORT uint32_t iosurface_get_pixel_format(struct iosurface *s) {
+	return s->format;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_plane_count(struct iosurface *s) {
+	return s->plane_count;
+}
+
+IOSURFACE_EXPORT uint32_t iosurface_get_cache_mode(struct iosurface *s) {
+	return s->cache_mode;
+}
+
+IOSURFACE_EXPORT uint32_t iosurface_get_usage(struct iosurface *s) {
+	return s->usage;
+}
+
+IOSURFACE_EXPORT bool iosurface_is_global(struct iosurface *s) {
+	return (s->flags & IOSURFACE_PARAMS_V1_FLAGS_GLOBAL) != 0;
+}
+
+IOSURFACE_EXPORT bool iosurface_is_read_only(struct iosurface *s) {
+	return s->read_only;
+}
+
+IOSURFACE_EXPORT enum iosurface_allocator iosurface_get_allocator(struct iosurface *s) {
+	return s->allocator;
+}
+
+IOSURFACE_EXPORT const char *iosurface_get_name(struct iosurface *s) {
+	return s->name;
+}
+
+IOSURFACE_EXPORT bool iosurface_allows_pixel_size_casting(struct iosurface *s) {
+	return !(s->flags & IOSURFACE_PARAMS_V1_FLAGS_PIXEL_SIZE_CASTING_FORBIDDEN);
+}
+
+IOSURFACE_EXPORT void *iosurface_get_base_address(struct iosurface *s) {
+	return (char *)s->map[0] + s->offset;
+}
+
+/*
+ * IOSurface's rule for plane indices: out of range answers 0, except plane 0 of a surface
+ * with no planes, which answers like the non-planar getter. Returns NULL for "answer 0",
+ * and for plane 0 of a non-planar surface a plane made from the surface's own description.
+ */
+static bool plane_of(struct iosurface *s, size_t plane, struct plane_info *out) {
+	if (s->plane_count == 0) {
+		if (plane != 0) {
+			return false;
+		}
+		*out = (struct plane_info){ s->width, s->height, s->bytes_per_row, s->bytes_per_element,
+			s->element_width, s->element_height, s->offset, s->alloc_size - s->offset };
+		return true;
+	}
+	if (plane >= s->plane_count) {
+		return false;
+	}
+	*out = s->planes[plane];
+	return true;
+}
+
+#define PLANE_GETTER(field) \
+	IOSURFACE_EXPORT size_t iosurface_get_##field##_of_plane(struct iosurface *s, size_t plane) { \
+		struct plane_info p; \
+		return plane_of(s, plane, &p) ? p.field : 0; \
+	}
+
+PLANE_GETTER(width)
+PLANE_GETTER(height)
+PLANE_GETTER(bytes_per_row)
+PLANE_GETTER(bytes_per_element)
+PLANE_GETTER(element_width)
+PLANE_GETTER(element_height)
+PLANE_GETTER(offset)
+PLANE_GETTER(size)
+
+IOSURFACE_EXPORT void *iosurface_get_base_address_of_plane(struct iosurface *s, size_t plane) {
+	struct plane_info p;
+	return plane_of(s, plane, &p) ? (char *)s->map[0] + p.offset : NULL;
+}
+
+static const struct ios_component *component_of(struct iosurface *s, size_t plane,
+		size_t component) {
+	const struct ios_format *fmt = ios_format_lookup(s->format);
+	struct plane_info p;
+	if (fmt == NULL || !plane_of(s, plane, &p) || fmt->plane_count != s->plane_count) {
+		return NULL;
+	}
+	const struct ios_plane_format *pf = &fmt->planes[plane];
+	return component < pf->component_count ? &pf->components[component] : NULL;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_number_of_components_of_plane(struct iosurface *s,
+		size_t plane) {
+	const struct ios_format *fmt = ios_format_lookup(s->format);
+	struct plane_info p;
+	if (fmt == NULL || !plane_of(s, plane, &p) || fmt->plane_count != s->plane_count) {
+		return 0;
+	}
+	return fmt->planes[plane].component_count;
+}
+
+IOSURFACE_EXPORT enum iosurface_component_name iosurface_get_name_of_component_of_plane(
+		struct iosurface *s, size_t plane, size_t component) {
+	const struct ios_component *c = component_of(s, plane, component);
+	return c != NULL ? c->name : IOSURFACE_COMPONENT_NAME_UNKNOWN;
+}
+
+IOSURFACE_EXPORT enum iosurface_component_type iosurface_get_type_of_component_of_plane(
+		struct iosurface *s, size_t plane, size_t component) {
+	const struct ios_component *c = component_of(s, plane, component);
+	return c != NULL ? c->type : IOSURFACE_COMPONENT_TYPE_UNKNOWN;
+}
+
+IOSURFACE_EXPORT enum iosurface_component_range iosurface_get_range_of_component_of_plane(
+		struct iosurface *s, size_t plane, size_t component) {
+	const struct ios_component *c = component_of(s, plane, component);
+	return c != NULL ? c->range : IOSURFACE_COMPONENT_RANGE_UNKNOWN;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_bit_depth_of_component_of_plane(struct iosurface *s,
+		size_t plane, size_t component) {
+	const struct ios_component *c = component_of(s, plane, component);
+	return c != NULL ? c->bit_depth : 0;
+}
+
+IOSURFACE_EXPORT size_t iosurface_get_bit_offset_of_component_of_plane(struct iosurface *s,
+		size_t plane, size_t component) {
+	const struct ios_component *c = component_of(s, plane, component);
+	return c != NULL ? c->bit_offset : 0;
+}
+
+IOSURFACE_EXPORT enum iosurface_subsampling iosurface_get_subsampling(struct iosurface *s) {
+	const struct ios_format *fmt = ios_format_lookup(s->format);
+	return fmt != NULL ? fmt->subsampling : IOSURFACE_SUBSAMPLING_UNKNOWN;
+}
+
+/* ---- CPU access and seed ---- */
+
+static void dmabuf_sync(struct iosurface *s, uint64_t flags) {
+	struct dma_buf_sync sync = { .flags = flags };
+	while (ioctl(s->dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync) < 0 && errno == EINTR) {
+	}
+}
+
+IOSURFACE_EXPORT int iosurface_lock(struct iosurface *s, uint32_t options, uint32_t *seed) {
+	if (options & ~(uint32_t)(IOSURFACE_LOCK_READ_ONLY | IOSURFACE_LOCK_AVOID_SYNC)) {
+		return -EINVAL;
+	}
+	bool read_only = options & IOSURFACE_LOCK_READ_ONLY;
+	if (!read_only && s->read_only) {
+		return -EACCES;
+	}
+	if (s->dmabuf_fd >= 0 && !(options & IOSURFACE_LOCK_AVOID_SYNC)) {
+		dmabuf_sync(s, DMA_BUF_SYNC_START | (read_only ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_RW));
+	}
+	if (seed != NULL) {
+		*seed = atomic_load_explicit(s->seed, memory_order_acquire);
+	}
+	return 0;
+}
+
+IOSURFACE_EXPORT int iosurface_unlock(struct iosurface *s, uint32_t options, uint32_t *seed) {
+	if (options & ~(uint32_t)(IOSURFACE_LOCK_READ_ONLY | IOSURFACE_LOCK_AVOID_SYNC)) {
+		return -EINVAL;
+	}
+	bool read_only = options & IOSURFACE_LOCK_READ_ONLY;
+	if (!read_only && s->read_only) {
+		return -EACCES;
+	}
+	if (s->dmabuf_fd >= 0 && !(options & IOSURFACE_LOCK_AVOID_SYNC)) {
+		dmabuf_sync(s, DMA_BUF_SYNC_END | (read_only ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_RW));
+	}
+	uint32_t value;
+	if (read_only) {
+		value = atomic_load_explicit(s->seed, memory_order_acquire);
+	} else {
+		value = atomic_fetch_add_explicit(s->seed, 1, memory_order_acq_rel) + 1;
+		// Only when someone asked to be told does a write cost a message.
+		uint32_t flags = atomic_load_explicit(&s->slot[IOS_SLOT_FLAGS], memory_order_acquire);
+		struct iosurface_client *c = s->client;
+		if ((flags & IOS_SLOT_FLAG_SEED_WATCHED) && c != NULL) {
+			client_lock(c);
+			if (s->proxy != NULL) {
+				iosurface_v1_notify_seed(s->proxy);
+				client_flush(c);
+			}
+			client_unlock(c);
+		}
+	}
+	if (seed != NULL) {
+		*seed = value;
+	}
+	return 0;
+}
+
+IOSURFACE_EXPORT uint32_t iosurface_get_seed(struct iosurface *s) {
+	return atomic_load_explicit(s->seed, memory_order_acquire);
+}
+
+/* ---- Use counts ---- */
+
+static void send_in_use(struct iosurface *s, uint32_t in_use) {
+	struct iosurface_client *c = s->client;
+	if (c != NULL && s->proxy != NULL) {
+		iosurface_v1_set_in_use(s->proxy, in_use);
+		client_flush(c);
+	}
+}
+
+IOSURFACE_EXPORT void iosurface_increment_use_count(struct iosurface *s) {
+	struct iosurface_client *c = s->client;
+	if (c == NULL) {
+		atomic_fetch_add(&s->use_count, 1);
+		return;
+	}
+	// Transitions are decided under the lock so that the last message sent matches the count.
+	client_lock(c);
+	if (atomic_fetch_add(&s->use_count, 1) == 0) {
+		send_in_use(s, 1);
+	}
+	client_unlock(c);
+}
+
+IOSURFACE_EXPORT void iosurface_decrement_use_count(struct iosurface *s) {
+	struct iosurface_client *c = s->client;
+	if (c != NULL) {
+		client_lock(c);
+	}
+	int count = atomic_load(&s->use_count);
+	if (count <= 0) {
+		ios_log(IOSURFACE_LOG_ERROR, "surface %u: use count decremented below zero", s->id);
+	} else if (atomic_fetch_sub(&s->use_count, 1) == 1) {
+		send_in_use(s, 0);
+	}
+	if (c != NULL) {
+		client_unlock(c);
+	}
+}
+
+IOSURFACE_EXPORT int32_t iosurface_get_use_count(struct iosurface *s) {
+	return atomic_load_explicit(&s->use_count, memory_order_relaxed);
+}
+
+IOSURFACE_EXPORT uint32_t iosurface_get_global_use_count(struct iosurface *s) {
+	const _Atomic uint32_t *slot = s->slot;
+	int64_t total = atomic_load_explicit(&slot[IOS_SLOT_USE_COUNT], memory_order_acquire);
+	// The compositor's figure, with this process's own share and ports taken as they are
+	// now rather than as the compositor last heard of them.
+	total -= atomic_load_explicit(&slot[IOS_SLOT_SELF_COUNTED], memory_order_acquire);
+	if (total < 0) {
+		total = 0;
+	}
+	total += atomic_load_explicit(&s->use_count, memory_order_relaxed) > 0 ? 1 : 0;
+	if (s->client != NULL) {
+		uint32_t pending = atomic_load_explicit(&s->ports_created, memory_order_relaxed) -
+				atomic_load_explicit(&slot[IOS_SLOT_PORTS_COUNTED], memory_order_acquire);
+		if (pending < (1u << 31)) {
+			total += pending;
+		}
+	}
+	return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+}
+
+IOSURFACE_EXPORT bool iosurface_is_in_use(struct iosurface *s) {
+	return iosurface_get_global_use_count(s) > 0;
+}
+
+/* ---- Purgeable ---- */
+
+IOSURFACE_EXPORT int iosurface_set_purgeable(struct iosurface *s, uint32_t new_state,
+		uint32_t *old_state) {
+	if (new_state > IOSURFACE_PURGEABLE_KEEP_CURRENT) {
+		return -EINVAL;
+	}
+	if (s->read_only && new_state != IOSURFACE_PURGEABLE_KEEP_CURRENT) {
+		return -EACCES;
+	}
+	struct iosurface_client *c = s->client;
+	if (c == NULL) {
+		return -EPIPE;
+	}
+	client_lock(c);
+	s->purgeable_done = false;
+	iosurface_v1_set_purgeable(s->proxy, new_state);
+	int ret = client_flush(c);
+	while (ret == 0 && !s->purgeable_done) {
+		if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
+			ret = -EPIPE;
+		}
+	}
+	if (ret == 0 && old_state != NULL) {
+		*old_state = s->purgeable_old;
+	}
+	client_unlock(c);
+	return ret;
+}
+
+IOSURFACE_EXPORT bool iosurface_was_emptied(struct iosurface *s) {
+	return (atomic_load_explicit(&s->slot[IOS_SLOT_FLAGS], memory_order_acquire) &
+			       IOS_SLOT_FLAG_EMPTIED) != 0;
+}
+
+/* ---- Notification ---- */
+
+IOSURFACE_EXPORT int iosurface_set_notify(struct iosurface *s, uint32_t events,
+		iosurface_notify_func_t callback, void *data) {
+	uint32_t known = IOSURFACE_NOTIFY_NOT_IN_USE | IOSURFACE_NOTIFY_SEED | IOSURFACE_NOTIFY_EMPTIED;
+	if ((events & ~known) || (events != 0 && callback == NULL)) {
+		return -EINVAL;
+	}
+	struct iosurface_client *c = s->client;
+	if (c == NULL) {
+		return -EPIPE;
+	}
+	client_lock(c);
+	s->notify = events != 0 ? callback : NULL;
+	s->notify_data = data;
+	s->notify_events = events;
+	uint32_t watch = 0;
+	watch |= (events & IOSURFACE_NOTIFY_NOT_IN_USE) ? IOSURFACE_V1_WATCH_NOT_IN_USE : 0;
+	watch |= (events & IOSURFACE_NOTIFY_SEED) ? IOSURFACE_V1_WATCH_SEED : 0;
+	iosurface_v1_watch(s->proxy, watch);
+	int ret = client_flush(c);
+	client_unlock(c);
+	return ret;
+}
+
+/* ---- Display ---- */
+
+IOSURFACE_EXPORT struct wl_buffer *iosurface_create_wl_buffer(struct iosurface *s) {
+	struct iosurface_client *c = s->client;
+	if (c == NULL) {
+		errno = EPIPE;
+		return NULL;
+	}
+	if (!iosurface_client_can_display_format(c, s->format)) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	client_lock(c);
+	struct wl_buffer *buffer = iosurface_v1_create_buffer(s->proxy);
+	if (buffer != NULL) {
+		// The application attaches it and listens for release on its own queue.
+		wl_proxy_set_queue((struct wl_proxy *)buffer, NULL);
+		client_flush(c);
+	}
+	client_unlock(c);
+	if (buffer == NULL) {
+		errno = ENOMEM;
+	}
+	return buffer;
+}

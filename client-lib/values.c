@@ -1,0 +1,190 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client-private.h"
+
+static int check_key(struct iosurface *s, const char *key) {
+	if (key == NULL) {
+		return -EINVAL;
+	}
+	size_t len = strlen(key);
+	size_t max = s->client != NULL ? s->client->limit_max[IOSURFACE_PROPERTY_KEY_LENGTH]
+				       : IOS_MAX_KEY_LENGTH;
+	return len == 0 || len > max ? -EINVAL : 0;
+}
+
+/* Sends one set_value after checking it; the client lock is held. */
+static int send_value(struct iosurface *s, const char *key, const struct iosurface_value *v) {
+	int ret = check_key(s, key);
+	if (ret < 0) {
+		return ret;
+	}
+	uint8_t *data;
+	size_t len;
+	ret = ios_value_encode(v, &data, &len);
+	if (ret < 0) {
+		return ret;
+	}
+	if (len > s->client->limit_max[IOSURFACE_PROPERTY_VALUE_SIZE]) {
+		free(data);
+		return -EMSGSIZE;
+	}
+	struct wl_array array = { .size = len, .alloc = len, .data = data };
+	iosurface_v1_set_value(s->proxy, key, &array);
+	free(data);
+	return 0;
+}
+
+static struct iosurface_client *writable_client(struct iosurface *s, int *err) {
+	if (s->read_only) {
+		*err = -EACCES;
+		return NULL;
+	}
+	if (s->client == NULL || s->proxy == NULL) {
+		*err = -EPIPE;
+		return NULL;
+	}
+	return s->client;
+}
+
+IOSURFACE_EXPORT int iosurface_set_value(struct iosurface *s, const char *key,
+		const struct iosurface_value *v) {
+	int ret = v == NULL ? -EINVAL : 0;
+	struct iosurface_client *c = ret == 0 ? writable_client(s, &ret) : NULL;
+	if (c == NULL) {
+		return ret;
+	}
+	client_lock(c);
+	s->value_refused = 0;
+	ret = send_value(s, key, v);
+	if (ret == 0) {
+		// The value has landed when the compositor answers the sync behind it.
+		ret = client_roundtrip(c);
+	}
+	if (ret == 0 && s->value_refused > 0) {
+		ret = -ENOSPC;
+	}
+	client_unlock(c);
+	return ret;
+}
+
+IOSURFACE_EXPORT int iosurface_set_values(struct iosurface *s, const struct iosurface_value *dict) {
+	if (dict == NULL || iosurface_value_get_type(dict) != IOSURFACE_VALUE_DICTIONARY) {
+		return -EINVAL;
+	}
+	int ret = 0;
+	struct iosurface_client *c = writable_client(s, &ret);
+	if (c == NULL) {
+		return ret;
+	}
+	// Every entry is checked before any is sent, so a bad one changes nothing.
+	size_t count = iosurface_value_get_count(dict);
+	for (size_t i = 0; i < count && ret == 0; i++) {
+		uint8_t *data;
+		size_t len;
+		ret = check_key(s, iosurface_value_get_key(dict, i));
+		if (ret == 0) {
+			ret = ios_value_encode(iosurface_value_get_item(dict, i), &data, &len);
+			if (ret == 0) {
+				free(data);
+				ret = len > c->limit_max[IOSURFACE_PROPERTY_VALUE_SIZE] ? -EMSGSIZE : 0;
+			}
+		}
+	}
+	if (ret < 0) {
+		return ret;
+	}
+	client_lock(c);
+	s->value_refused = 0;
+	for (size_t i = 0; i < count && ret == 0; i++) {
+		ret = send_value(s, iosurface_value_get_key(dict, i), iosurface_value_get_item(dict, i));
+	}
+	if (ret == 0) {
+		ret = client_roundtrip(c);
+	}
+	if (ret == 0 && s->value_refused > 0) {
+		ret = -ENOSPC;
+	}
+	client_unlock(c);
+	return ret;
+}
+
+/* Asks the compositor for key (all if NULL); returns a dictionary. */
+static struct iosurface_value *query_values(struct iosurface *s, const char *key) {
+	struct iosurface_client *c = s->client;
+	if (c == NULL || s->proxy == NULL) {
+		errno = EPIPE;
+		return NULL;
+	}
+	struct iosurface_value *dict = iosurface_value_new_dictionary();
+	if (dict == NULL) {
+		return NULL;
+	}
+	client_lock(c);
+	s->query = dict;
+	s->values_done = false;
+	iosurface_v1_get_values(s->proxy, key);
+	int ret = client_flush(c);
+	while (ret == 0 && !s->values_done) {
+		if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
+			ret = -EPIPE;
+		}
+	}
+	s->query = NULL;
+	client_unlock(c);
+	if (ret < 0) {
+		iosurface_value_free(dict);
+		errno = -ret;
+		return NULL;
+	}
+	return dict;
+}
+
+IOSURFACE_EXPORT struct iosurface_value *iosurface_copy_value(struct iosurface *s, const char *key) {
+	if (check_key(s, key) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct iosurface_value *dict = query_values(s, key);
+	if (dict == NULL) {
+		return NULL;
+	}
+	const struct iosurface_value *item = iosurface_value_dictionary_get(dict, key);
+	struct iosurface_value *copy = item != NULL ? iosurface_value_copy(item) : NULL;
+	iosurface_value_free(dict);
+	if (item == NULL) {
+		errno = ENOENT;
+	}
+	return copy;
+}
+
+IOSURFACE_EXPORT struct iosurface_value *iosurface_copy_all_values(struct iosurface *s) {
+	return query_values(s, NULL);
+}
+
+static int remove_values(struct iosurface *s, const char *key) {
+	int ret = 0;
+	struct iosurface_client *c = writable_client(s, &ret);
+	if (c == NULL) {
+		return ret;
+	}
+	client_lock(c);
+	if (key != NULL) {
+		iosurface_v1_remove_value(s->proxy, key);
+	} else {
+		iosurface_v1_remove_all_values(s->proxy);
+	}
+	ret = client_roundtrip(c);
+	client_unlock(c);
+	return ret;
+}
+
+IOSURFACE_EXPORT int iosurface_remove_value(struct iosurface *s, const char *key) {
+	int ret = check_key(s, key);
+	return ret < 0 ? ret : remove_values(s, key);
+}
+
+IOSURFACE_EXPORT int iosurface_remove_all_values(struct iosurface *s) {
+	return remove_values(s, NULL);
+}
