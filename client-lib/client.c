@@ -357,6 +357,18 @@ IOSURFACE_EXPORT bool iosurface_client_supports_format(struct iosurface_client *
 	return array_has(&c->formats, fourcc);
 }
 
+IOSURFACE_EXPORT size_t iosurface_client_get_formats(struct iosurface_client *c,
+		const uint32_t **formats) {
+	*formats = c->formats.data;
+	return c->formats.size / sizeof(uint32_t);
+}
+
+IOSURFACE_EXPORT size_t iosurface_client_get_display_formats(struct iosurface_client *c,
+		const uint32_t **formats) {
+	*formats = c->display_formats.data;
+	return c->display_formats.size / sizeof(uint32_t);
+}
+
 IOSURFACE_EXPORT bool iosurface_client_can_display_format(struct iosurface_client *c,
 		uint32_t fourcc) {
 	return array_has(&c->display_formats, fourcc);

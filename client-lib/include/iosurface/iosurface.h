@@ -208,6 +208,17 @@ IOSURFACE_EXPORT int iosurface_client_roundtrip(struct iosurface_client *client)
 IOSURFACE_EXPORT bool iosurface_client_supports_format(struct iosurface_client *client,
 		uint32_t fourcc);
 
+/**
+ * The fourccs the compositor can allocate from width and height alone (*formats, owned by the
+ * client, valid until it is destroyed); returns their number.
+ */
+IOSURFACE_EXPORT size_t iosurface_client_get_formats(struct iosurface_client *client,
+		const uint32_t **formats);
+
+/** The fourccs iosurface_create_wl_buffer() accepts, as iosurface_client_get_formats(). */
+IOSURFACE_EXPORT size_t iosurface_client_get_display_formats(struct iosurface_client *client,
+		const uint32_t **formats);
+
 /** Whether iosurface_create_wl_buffer() accepts surfaces of this fourcc. */
 IOSURFACE_EXPORT bool iosurface_client_can_display_format(struct iosurface_client *client,
 		uint32_t fourcc);
