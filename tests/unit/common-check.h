@@ -38,6 +38,10 @@ __attribute__((format(printf, 1, 2))) static inline void check_context(const cha
 	va_end(args);
 }
 
+static inline void check_context_clear(void) {
+	check_context_buf[0] = '\0';
+}
+
 static inline void check_fail_header(const char *file, int line) {
 	if (check_case_failures++ == 0) {
 		check_failed_cases++;
@@ -106,7 +110,7 @@ static inline bool check_contains(const char *haystack, const char *needle, cons
 
 static inline void check_run(const char *name, void (*fn)(void)) {
 	check_test_name = name;
-	check_context_buf[0] = '\0';
+	check_context_clear();
 	check_case_failures = 0;
 	check_cases++;
 	fn();
