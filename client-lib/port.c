@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,16 +53,33 @@ static int create_port(struct iosurface *s, bool read_only) {
 		return -EPIPE;
 	}
 	client_lock(c);
-	struct stock_port port;
+	struct stock_port port = { -1, 0 };
 	int ret = take_port(c, &port);
+	if (ret == 0) {
+		// The record in the pipe outlives this process; the request keeps the order of this
+		// connection's requests. The compositor binds on whichever it reads first.
+		struct ios_port_record record = {
+			htole32(IOS_PORT_MAGIC),
+			htole32(s->id),
+			htole32(s->slot_index),
+			htole32(read_only ? IOS_PORT_FLAG_READ_ONLY : 0),
+		};
+		ssize_t n;
+		do {
+			n = write(port.fd, &record, sizeof(record));
+		} while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(record)) {
+			ret = n < 0 ? -errno : -EIO;
+		}
+	}
 	if (ret == 0) {
 		iosurface_v1_bind_port(s->proxy, port.serial, read_only ? 1 : 0);
 		atomic_fetch_add(&s->ports_created, 1);
 		// Flushed before the caller can pass the descriptor on.
 		ret = client_flush(c);
-		if (ret < 0) {
-			close(port.fd);
-		}
+	}
+	if (ret < 0 && port.fd >= 0) {
+		close(port.fd);
 	}
 	client_unlock(c);
 	return ret < 0 ? ret : port.fd;

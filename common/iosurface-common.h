@@ -48,6 +48,16 @@ enum ios_slot_flags {
 };
 
 
+/* ---- Port record (see iosurface_manager_v1.port) ---- */
+
+#define IOS_PORT_MAGIC 0x49535054u /* "ISPT" */
+#define IOS_PORT_FLAG_READ_ONLY 1u
+
+/* Written by the issuer into a port it binds; four little-endian words. */
+struct ios_port_record {
+	uint32_t magic, surface_id, slot, flags;
+};
+
 /* ---- Formats ---- */
 
 struct ios_component {

@@ -133,7 +133,13 @@ void owner_refill_ports(struct ios_owner *owner) {
 
 static void owner_destroy(struct ios_owner *owner) {
 	// wl_client_destroy() emits its destroy signal before it destroys the client's
-	// resources, so everything that points at the owner is cut loose here.
+	// resources, so everything that points at the owner is cut loose here. Ports first:
+	// their records may name objects about to go.
+	port_drain_issued(owner);
+	struct ios_port *port, *port_tmp;
+	wl_list_for_each_safe(port, port_tmp, &owner->unbound_ports, link) {
+		port_orphan(port);
+	}
 	struct ios_handle *handle, *handle_tmp;
 	wl_list_for_each_safe(handle, handle_tmp, &owner->handles, owner_link) {
 		handle_destroy(handle);
@@ -141,10 +147,6 @@ static void owner_destroy(struct ios_owner *owner) {
 	struct ios_params *params, *params_tmp;
 	wl_list_for_each_safe(params, params_tmp, &owner->params, link) {
 		params_destroy(params);
-	}
-	struct ios_port *port, *port_tmp;
-	wl_list_for_each_safe(port, port_tmp, &owner->unbound_ports, link) {
-		port_destroy(port);
 	}
 	struct wl_resource *manager, *manager_tmp;
 	wl_resource_for_each_safe(manager, manager_tmp, &owner->managers) {
@@ -334,6 +336,7 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 	server->limits.max_alloc_size = server->options.max_alloc_size;
 	server->next_surface_id = 1;
 	server->drm_fd = -1;
+	server->port_epoll = -1;
 	wl_list_init(&server->owners);
 	wl_list_init(&server->surfaces);
 	wl_list_init(&server->ports);
@@ -342,12 +345,21 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 
 	init_display_formats(server, renderer);
 	alloc_init(server);
+	if (!port_init(server)) {
+		wlr_log_errno(WLR_ERROR, "iosurface: cannot watch ports");
+		alloc_finish(server);
+		free(server->display_formats);
+		free(server->drm_device);
+		free(server);
+		return NULL;
+	}
 
 	buffer_register_interface();
 	server->base.global = wl_global_create(display, &iosurface_manager_v1_interface,
 			MANAGER_VERSION, server, manager_bind);
 	if (server->base.global == NULL) {
 		wlr_log(WLR_ERROR, "iosurface: cannot create the iosurface_manager_v1 global");
+		port_finish(server);
 		alloc_finish(server);
 		free(server->display_formats);
 		free(server->drm_device);
@@ -383,6 +395,7 @@ void iosurface_server_destroy(struct iosurface_server *base) {
 	ios_table_finish(&server->surfaces_by_id);
 	wl_list_remove(&server->display_destroy.link);
 	wl_global_destroy(base->global);
+	port_finish(server);
 	alloc_finish(server);
 	free(server->display_formats);
 	free(server->drm_device);

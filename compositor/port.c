@@ -1,7 +1,10 @@
 #define _GNU_SOURCE
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +16,15 @@
  * A port is the write end of a pipe; the compositor keeps the read end. The pipe's inode
  * identifies the port in any descriptor a client sends back, and the read end reports a
  * hang-up when the last write end is closed, in whatever process that happens.
+ *
+ * A client binds a port twice over: it writes a 16-byte record into the pipe, then sends
+ * bind_port. The request keeps the binding in order with the client's other requests; the
+ * record survives the client, so a port exported just before its issuer exits (whose last
+ * requests libwayland drops when the connection hangs up) or redeemed before the request is
+ * read still finds its surface. Whichever comes first binds; the slot's bind count moves once.
+ *
+ * Read ends are watched by one epoll set of the module's, itself watched by the event loop,
+ * so a port costs one descriptor and no wl_event_source.
  */
 
 static uint64_t pipe_key(const struct stat *st) {
@@ -34,39 +46,173 @@ static void fail_pending(struct ios_port *port, const char *why) {
 	}
 }
 
-void port_destroy(struct ios_port *port) {
-	struct ios_server *server = port->server;
-	fail_pending(port, "the port died before it was bound");
-	ios_table_remove(&server->ports_by_inode, port->key);
-	wl_event_source_remove(port->source);
-	close(port->read_fd);
+static void port_free(struct ios_port *port) {
 	wl_list_remove(&port->server_link);
-	if (port->issuer != NULL) {
-		wl_list_remove(&port->link);
-		port->issuer->unbound_count--;
-		server->unbound_port_count--;
+	free(port);
+}
+
+/* The port's last write end is gone, or the port is being torn down. */
+static void port_kill(struct ios_port *port) {
+	struct ios_server *server = port->server;
+	if (port->read_fd >= 0) {
+		fail_pending(port, "the port died before it was bound");
+		ios_table_remove(&server->ports_by_inode, port->key);
+		epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
+		close(port->read_fd);
+		port->read_fd = -1;
 	}
 	if (port->surface != NULL) {
 		struct ios_surface *surface = port->surface;
+		port->surface = NULL;
 		server->port_count--;
 		surface->ports--;
 		surface_update_state(surface);
 		surface_unref(surface);
 	}
-	free(port);
+	// A port its issuer has not sent bind_port for yet stays listed, dead, until it does:
+	// the request still has to move the slot's bind count.
+	if (port->issuer == NULL) {
+		port_free(port);
+	}
 }
 
-static int port_handle_event(int fd, uint32_t mask, void *data) {
-	struct ios_port *port = data;
-	if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
-		port_destroy(port);
-		return 0;
+/* Takes the port off its issuer's list, once bind_port came or the issuer is gone. */
+static void port_unlist(struct ios_port *port) {
+	wl_list_remove(&port->link);
+	wl_list_init(&port->link);
+	port->issuer->unbound_count--;
+	port->server->unbound_port_count--;
+	port->issuer = NULL;
+}
+
+void port_orphan(struct ios_port *port) {
+	port_unlist(port);
+	if (port->read_fd < 0) {
+		port_free(port);
+	} else if (port->surface == NULL) {
+		port_kill(port);
 	}
-	// Someone wrote into a port. It carries nothing; drain it so the loop stays quiet.
-	char buf[256];
-	while (read(fd, buf, sizeof(buf)) > 0) {
+}
+
+void port_destroy(struct ios_port *port) {
+	if (port->issuer != NULL) {
+		port_unlist(port);
+	}
+	port_kill(port);
+}
+
+static void bind_to(struct ios_port *port, struct ios_handle *handle, bool read_only) {
+	struct ios_surface *surface = handle->surface;
+	port->surface = surface;
+	port->read_only = read_only;
+	if (!port->counted) {
+		port->counted = true;
+		handle->binds_handled++;
+	}
+	surface_ref(surface);
+	surface->ports++;
+	port->server->port_count++;
+	surface_update_state(surface);
+
+	struct ios_handle *waiting, *tmp;
+	wl_list_for_each_safe(waiting, tmp, &port->pending, pending_link) {
+		wl_list_remove(&waiting->pending_link);
+		wl_list_init(&waiting->pending_link);
+		waiting->pending_port = NULL;
+		handle_attach(waiting, surface, read_only);
+	}
+	if (port->timer != NULL) {
+		wl_event_source_remove(port->timer);
+		port->timer = NULL;
+	}
+}
+
+/*
+ * Reads what was written into the port. The first record of a port not bound yet binds it,
+ * if it names one of the issuer's own objects it may bind through; anything else is drained
+ * and ignored. A malformed first record kills the port.
+ */
+static void port_read(struct ios_port *port) {
+	uint8_t buf[256];
+	ssize_t n;
+	while ((n = read(port->read_fd, buf, sizeof(buf))) > 0) {
+		if (port->surface != NULL || port->issuer == NULL || port->record_seen) {
+			continue;
+		}
+		port->record_seen = true;
+		struct ios_port_record record;
+		if ((size_t)n < sizeof(record)) {
+			wlr_log(WLR_DEBUG, "iosurface: port %u: short record", port->serial);
+			port_kill(port);
+			return;
+		}
+		memcpy(&record, buf, sizeof(record));
+		record.magic = le32toh(record.magic);
+		record.surface_id = le32toh(record.surface_id);
+		record.slot = le32toh(record.slot);
+		record.flags = le32toh(record.flags);
+		struct ios_owner *owner = port->issuer;
+		struct ios_handle *handle = NULL;
+		if (record.slot < owner->next_slot) {
+			handle = ((struct ios_handle **)owner->slot_handles.data)[record.slot];
+		}
+		bool read_only = (record.flags & IOS_PORT_FLAG_READ_ONLY) != 0;
+		if (record.magic != IOS_PORT_MAGIC || (record.flags & ~IOS_PORT_FLAG_READ_ONLY) ||
+				handle == NULL || handle->surface == NULL ||
+				handle->surface->id != record.surface_id || (handle->read_only && !read_only)) {
+			wlr_log(WLR_DEBUG, "iosurface: port %u: record refused", port->serial);
+			port_kill(port);
+			return;
+		}
+		bind_to(port, handle, read_only);
+	}
+}
+
+static int handle_port_events(int fd, uint32_t mask, void *data) {
+	struct ios_server *server = data;
+	struct epoll_event events[32];
+	int n = epoll_wait(server->port_epoll, events, 32, 0);
+	for (int i = 0; i < n; i++) {
+		struct ios_port *port = events[i].data.ptr;
+		if (port->read_fd < 0) {
+			continue;
+		}
+		// Data first: a record written just before the last close still binds.
+		if (events[i].events & EPOLLIN) {
+			port_read(port);
+		}
+		if (port->read_fd >= 0 && (events[i].events & (EPOLLHUP | EPOLLERR))) {
+			port_kill(port);
+		}
 	}
 	return 0;
+}
+
+bool port_init(struct ios_server *server) {
+	server->port_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (server->port_epoll < 0) {
+		return false;
+	}
+	struct wl_event_loop *loop = wl_display_get_event_loop(server->base.display);
+	server->port_source = wl_event_loop_add_fd(loop, server->port_epoll, WL_EVENT_READABLE,
+			handle_port_events, server);
+	if (server->port_source == NULL) {
+		close(server->port_epoll);
+		server->port_epoll = -1;
+		return false;
+	}
+	return true;
+}
+
+void port_finish(struct ios_server *server) {
+	if (server->port_source != NULL) {
+		wl_event_source_remove(server->port_source);
+		server->port_source = NULL;
+	}
+	if (server->port_epoll >= 0) {
+		close(server->port_epoll);
+		server->port_epoll = -1;
+	}
 }
 
 struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
@@ -75,28 +221,26 @@ struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
 		return NULL;
 	}
 	int fds[2];
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+	if (pipe2(fds, O_CLOEXEC) != 0) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a port");
 		return NULL;
 	}
+	// Only the compositor's end is non-blocking; the client's end behaves like any pipe.
 	struct stat st;
 	struct ios_port *port = calloc(1, sizeof(*port));
-	if (port == NULL || fstat(fds[0], &st) != 0) {
+	if (port == NULL || fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0 || fstat(fds[0], &st) != 0) {
 		goto error;
 	}
-	// The client's end blocks like any pipe would; only our read end is non-blocking.
-	fcntl(fds[1], F_SETFL, 0);
 	port->server = server;
 	port->read_fd = fds[0];
 	port->key = pipe_key(&st);
 	wl_list_init(&port->pending);
-	struct wl_event_loop *loop = wl_display_get_event_loop(server->base.display);
-	port->source = wl_event_loop_add_fd(loop, fds[0], WL_EVENT_READABLE, port_handle_event, port);
-	if (port->source == NULL) {
+	struct epoll_event event = { .events = EPOLLIN, .data.ptr = port };
+	if (epoll_ctl(server->port_epoll, EPOLL_CTL_ADD, fds[0], &event) != 0) {
 		goto error;
 	}
 	if (!ios_table_put(&server->ports_by_inode, port->key, port)) {
-		wl_event_source_remove(port->source);
+		epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, fds[0], NULL);
 		goto error;
 	}
 	wl_list_insert(&server->ports, &port->server_link);
@@ -118,15 +262,13 @@ error:
 
 void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 	struct ios_owner *owner = handle->owner;
-	struct ios_surface *surface = handle->surface;
 	if (serial == 0 || serial >= owner->next_port_serial) {
 		wl_resource_post_error(handle->resource, IOSURFACE_V1_ERROR_INVALID_PORT,
 				"bind_port serial %u was never issued to this client", serial);
 		return;
 	}
-	handle->binds_handled++;
 	struct ios_port *port = NULL, *it;
-	// The stock is short (a few dozen at most) and the oldest port is bound first.
+	// The list holds the client's stock, a few dozen ports at most.
 	wl_list_for_each(it, &owner->unbound_ports, link) {
 		if (it->serial == serial) {
 			port = it;
@@ -134,34 +276,33 @@ void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 		}
 	}
 	if (port == NULL) {
-		// Already bound, or closed everywhere before this request arrived: nothing to count.
-		surface_update_state(surface);
+		// Already bound through an earlier request: nothing moves.
 		return;
 	}
-	wl_list_remove(&port->link);
-	wl_list_init(&port->link);
-	port->issuer = NULL;
-	owner->unbound_count--;
-	owner->server->unbound_port_count--;
-	owner->server->port_count++;
-	port->surface = surface;
-	port->read_only = (flags & 1u) != 0;
-	surface_ref(surface);
-	surface->ports++;
-	surface_update_state(surface);
-
-	struct ios_handle *waiting, *tmp;
-	wl_list_for_each_safe(waiting, tmp, &port->pending, pending_link) {
-		wl_list_remove(&waiting->pending_link);
-		wl_list_init(&waiting->pending_link);
-		waiting->pending_port = NULL;
-		handle_attach(waiting, surface, port->read_only);
+	port_unlist(port);
+	if (!port->counted) {
+		port->counted = true;
+		handle->binds_handled++;
 	}
-	if (port->timer != NULL) {
-		wl_event_source_remove(port->timer);
-		port->timer = NULL;
+	if (port->read_fd < 0) {
+		// Died before this request came (or its record was refused).
+		surface_update_state(handle->surface);
+		port_free(port);
+	} else if (port->surface == NULL) {
+		bind_to(port, handle, (flags & IOS_PORT_FLAG_READ_ONLY) != 0);
+	} else {
+		surface_update_state(handle->surface);
 	}
 	owner_refill_ports(owner);
+}
+
+void port_drain_issued(struct ios_owner *owner) {
+	struct ios_port *port, *tmp;
+	wl_list_for_each_safe(port, tmp, &owner->unbound_ports, link) {
+		if (port->read_fd >= 0 && port->surface == NULL) {
+			port_read(port);
+		}
+	}
 }
 
 static int port_handle_timeout(void *data) {
@@ -178,7 +319,11 @@ void port_redeem(struct ios_handle *handle, int fd) {
 		port = ios_table_get(&server->ports_by_inode, pipe_key(&st));
 	}
 	close(fd);
-	if (port == NULL) {
+	if (port != NULL && port->surface == NULL && port->issuer != NULL) {
+		// Its record may be waiting in the pipe, unread yet.
+		port_read(port);
+	}
+	if (port == NULL || port->read_fd < 0) {
 		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
 				"the descriptor is not a live port of this compositor");
 		return;
@@ -187,7 +332,7 @@ void port_redeem(struct ios_handle *handle, int fd) {
 		handle_attach(handle, port->surface, port->read_only);
 		return;
 	}
-	// Issued but not bound yet: the issuer's bind_port may still be on its way.
+	// Issued but not bound yet: the issuer's binding may still be on its way.
 	if (port->timer == NULL) {
 		struct wl_event_loop *loop = wl_display_get_event_loop(server->base.display);
 		port->timer = wl_event_loop_add_timer(loop, port_handle_timeout, port);

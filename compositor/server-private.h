@@ -45,6 +45,8 @@ struct ios_server {
 	struct wl_list ports; /* ios_port.server_link */
 	struct ios_table surfaces_by_id;
 	struct ios_table ports_by_inode;
+	int port_epoll;
+	struct wl_event_source *port_source;
 	uint32_t next_surface_id;
 	uint32_t port_count, unbound_port_count, shown_count;
 
@@ -146,12 +148,13 @@ struct ios_port {
 	struct ios_server *server;
 	struct ios_owner *issuer; /* while unbound */
 	uint32_t serial;
-	int read_fd;
+	int read_fd; /* -1 once dead */
 	uint64_t key; /* st_ino of the pipe */
-	struct wl_event_source *source;
 	struct wl_event_source *timer; /* while redeems wait */
 	struct ios_surface *surface; /* once bound */
 	bool read_only;
+	bool record_seen; /* the first record was read */
+	bool counted; /* the slot's bind count moved for it */
 	struct wl_list pending; /* ios_handle.pending_link */
 	struct wl_list link; /* ios_owner.unbound_ports */
 	struct wl_list server_link;
@@ -197,8 +200,14 @@ void params_create(struct ios_owner *owner, struct wl_client *client, uint32_t v
 void params_destroy(struct ios_params *params);
 
 /* port.c */
+bool port_init(struct ios_server *server);
+void port_finish(struct ios_server *server);
 struct ios_port *port_issue(struct ios_owner *owner, int *client_fd);
 void port_destroy(struct ios_port *port);
+/* Binds what the issuer's records say, before its objects go. */
+void port_drain_issued(struct ios_owner *owner);
+/* The issuer is leaving: an unbound port dies, a bound one lives on by itself. */
+void port_orphan(struct ios_port *port);
 void port_redeem(struct ios_handle *handle, int fd);
 void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags);
 void port_cancel_pending(struct ios_handle *handle);
