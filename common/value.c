@@ -176,8 +176,8 @@ static ssize_t dict_index(const struct iosurface_value *dict, const char *key) {
 
 IOSURFACE_EXPORT int iosurface_value_dictionary_set(struct iosurface_value *dict, const char *key,
 		struct iosurface_value *item) {
-	if (dict == NULL || key == NULL || item == NULL || dict->type != IOSURFACE_VALUE_DICTIONARY ||
-			item == dict) {
+	if (dict == NULL || key == NULL || key[0] == '\0' || item == NULL ||
+			dict->type != IOSURFACE_VALUE_DICTIONARY || item == dict) {
 		iosurface_value_free(item);
 		return -EINVAL;
 	}
