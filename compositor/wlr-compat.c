@@ -62,7 +62,7 @@ void compat_output_layout_get_box(struct wlr_output_layout *layout, struct wlr_o
 	assert(output != NULL);
 	struct wlr_box *found = wlr_output_layout_get_box(layout, output);
 	if (found == NULL) {
-		*box = (struct wlr_box){0};
+		*box = (struct wlr_box){ 0 };
 		return;
 	}
 	*box = *found;
