@@ -1035,7 +1035,7 @@ static void cleanup_test_resources(void) {
 	while (state.compositors != NULL) {
 		struct harness_compositor *hc = state.compositors;
 		state.compositors = hc->next;
-		compositor_teardown(hc, 2000);
+		compositor_teardown(hc, harness_scale_timeout(2000));
 		compositor_free(hc);
 	}
 	for (int i = 0; i < state.spawned_count; i++) {
@@ -1062,8 +1062,11 @@ HARNESS_NORETURN static void end_test(int code, const char *kind, const char *fi
 	}
 	vsnprintf(message + n, sizeof(message) - n, fmt, ap);
 	bool owner = state.owner != 0 && getpid() == state.owner;
-	fprintf(stderr, "%s%s%s: %s\n", owner ? state.test_name : "", owner ? ": " : "", kind,
-			message);
+	if (owner) {
+		fprintf(stderr, "%s: %s: %s\n", state.test_name, kind, message);
+	} else {
+		fprintf(stderr, "[process %d] %s: %s\n", (int)getpid(), kind, message);
+	}
 	if (!owner) {
 		// A process the test forked: only end it.
 		fflush(NULL);

@@ -150,7 +150,7 @@ TEST(timeout_kills_test_and_compositor) {
 	nested_shared = shared_create();
 	char reason[1024];
 	int64_t start = harness_now_ms();
-	int timeout = harness_scale_timeout(3000);
+	int timeout = harness_scale_timeout(1500);
 	CHECK_EQ(run_nested(body_compositor_then_hang, timeout, reason, sizeof(reason)),
 			HARNESS_RESULT_TIMEOUT);
 	int64_t elapsed = harness_now_ms() - start;
