@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the test suites under valgrind (memcheck): the tests and, through the harness, every
+# compositor they start. Any error or definite/indirect leak fails the test; leaks inside
+# wlroots are suppressed by tests/valgrind.supp (never our code).
+#
+#   tests/run-valgrind.sh                   every suite, in ./build
+#   tests/run-valgrind.sh --suite e2e       extra arguments go to `meson test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -f build/meson-private/coredata.dat ]; then
+	meson setup --reconfigure build >/dev/null || meson setup --wipe build
+else
+	meson setup build
+fi
+meson compile -C build
+
+vg="valgrind --quiet --error-exitcode=42 --leak-check=full --show-leak-kinds=definite,indirect"
+vg="$vg --errors-for-leak-kinds=definite,indirect --suppressions=$PWD/tests/valgrind.supp"
+export HARNESS_TIMEOUT_FACTOR=10
+export HARNESS_COMPOSITOR_WRAPPER="$vg"
+
+# Prefer the project's test setup (meson test --setup=valgrind) when the build defines it.
+if meson test -C build --setup=valgrind --list >/dev/null 2>&1; then
+	exec meson test -C build --setup=valgrind --print-errorlogs "$@"
+fi
+exec meson test -C build --wrapper="$vg" --timeout-multiplier=10 --print-errorlogs "$@"
