@@ -45,8 +45,7 @@ void demo_find_compositor(char *path, size_t size) {
 		if (slash != NULL) {
 			*slash = '\0';
 			char candidate[PATH_MAX + 64];
-			snprintf(candidate, sizeof(candidate), "%s/../../compositor/iosurface-compositor",
-					exe);
+			snprintf(candidate, sizeof(candidate), "%s/../../compositor/iosurface-compositor", exe);
 			if (access(candidate, X_OK) == 0) {
 				snprintf(path, size, "%s", candidate);
 				return;
@@ -107,8 +106,7 @@ static bool wait_ready(int fd, pid_t pid, int timeout_ms) {
 	for (;;) {
 		uint64_t now = demo_now_ns();
 		if (now >= deadline) {
-			fprintf(stderr, "the compositor did not get ready within %d s\n",
-					timeout_ms / 1000);
+			fprintf(stderr, "the compositor did not get ready within %d s\n", timeout_ms / 1000);
 			return false;
 		}
 		struct pollfd pfd = { fd, POLLIN, 0 };
@@ -300,6 +298,13 @@ int demo_wait(pid_t pid, int timeout_ms) {
 }
 
 uint64_t demo_cpu_time_ns(pid_t pid) {
+	// The process's CPU-time clock counts in nanoseconds; /proc/PID/stat only in ticks
+	// (10 ms), too coarse for a frame.
+	clockid_t clock;
+	struct timespec ts;
+	if (clock_getcpuclockid(pid, &clock) == 0 && clock_gettime(clock, &ts) == 0) {
+		return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	FILE *f = fopen(path, "r");
@@ -316,8 +321,8 @@ uint64_t demo_cpu_time_ns(pid_t pid) {
 	}
 	// After ')': field 3 (state) ... field 14 (utime), field 15 (stime).
 	unsigned long long utime = 0, stime = 0;
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-				&stime) != 2) {
+	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
+			2) {
 		return 0;
 	}
 	long ticks = sysconf(_SC_CLK_TCK);

@@ -57,7 +57,10 @@ pid_t demo_spawn(const char *const *argv, int keep_fd, int stdout_fd);
  */
 int demo_wait(pid_t pid, int timeout_ms);
 
-/** User + system CPU time of a process, from /proc/PID/stat, in nanoseconds; 0 if unknown. */
+/**
+ * User + system CPU time of a process in nanoseconds: its CPU-time clock, else utime + stime
+ * from /proc/PID/stat; 0 if unknown.
+ */
 uint64_t demo_cpu_time_ns(pid_t pid);
 
 /** Monotonic time in nanoseconds. */

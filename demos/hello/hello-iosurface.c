@@ -36,8 +36,10 @@ static int run(void) {
 	// 1. Connect, as the producing process would.
 	first = iosurface_client_connect(NULL);
 	if (first == NULL) {
-		fprintf(stderr, "hello-iosurface: cannot connect to an iosurface compositor: %s\n"
-				"  (is WAYLAND_DISPLAY set? try --headless)\n", strerror(errno));
+		fprintf(stderr,
+				"hello-iosurface: cannot connect to an iosurface compositor: %s\n"
+				"  (is WAYLAND_DISPLAY set? try --headless)\n",
+				strerror(errno));
 		goto out;
 	}
 	printf("connected to the compositor\n");
@@ -55,9 +57,9 @@ static int run(void) {
 		goto out;
 	}
 	size_t bytes_per_row = iosurface_get_bytes_per_row(surface);
-	printf("created surface %u: %zux%zu, %zu bytes per row, %zu bytes\n",
-			iosurface_get_id(surface), iosurface_get_width(surface),
-			iosurface_get_height(surface), bytes_per_row, iosurface_get_alloc_size(surface));
+	printf("created surface %u: %zux%zu, %zu bytes per row, %zu bytes\n", iosurface_get_id(surface),
+			iosurface_get_width(surface), iosurface_get_height(surface), bytes_per_row,
+			iosurface_get_alloc_size(surface));
 
 	// 3. Write the pattern between lock and unlock; unlocking a write bumps the seed.
 	uint32_t seed;
@@ -118,8 +120,10 @@ static int run(void) {
 		for (uint32_t x = 0; x < SIZE; x++) {
 			if (row[x] != pattern(x, y)) {
 				if (mismatches == 0) {
-					fprintf(stderr, "hello-iosurface: pixel (%u, %u) reads 0x%08x, "
-							"expected 0x%08x\n", x, y, row[x], pattern(x, y));
+					fprintf(stderr,
+							"hello-iosurface: pixel (%u, %u) reads 0x%08x, "
+							"expected 0x%08x\n",
+							x, y, row[x], pattern(x, y));
 				}
 				mismatches++;
 			}
