@@ -1,8 +1,11 @@
 /*
  * Figure 7: scale. 64 client processes hold 100, then 1,000, then 10,000 small surfaces
- * (64x64 BGRA) between them; at each level a probe measures create, lookup_from_port (in a
- * second connection, so that it is a real redemption), set_value + copy_value, and destroy.
- * Each operation's cost at 10,000 live surfaces is printed against its cost at 100.
+ * (64x64 BGRA) between them, then go back down to 1,000 and 100; at each step a probe measures
+ * create, lookup_from_port (in a second connection, so that it is a real redemption),
+ * set_value + copy_value, and destroy. Each level's figure is the mean of its medians on the
+ * way up and on the way down, so that a drift of the machine over the run (a VM's CPUs
+ * warming up, other load) does not pass for an effect of the count. Each operation's cost at
+ * 10,000 live surfaces is printed against its cost at 100.
  *
  * The compositor's memory is read from /proc/<pid>/status and smaps_rollup once the clients
  * are connected and again at 10,000 surfaces. The pixels are shmem the compositor never maps
@@ -29,9 +32,15 @@
 
 #define CLIENTS 64
 #define LEVEL_COUNT 3
+#define STEP_COUNT (2 * LEVEL_COUNT - 1)
 #define MAX_PER_CLIENT (10000 / CLIENTS + 1)
 
 static const int levels[LEVEL_COUNT] = { 100, 1000, 10000 };
+
+/* Up and back down: the level of each step. */
+static int level_of_step(int step) {
+	return step < LEVEL_COUNT ? step : STEP_COUNT - 1 - step;
+}
 
 enum op {
 	OP_CREATE,
@@ -49,8 +58,8 @@ static const char *const op_names[OP_COUNT] = {
 };
 
 struct scale_shared {
-	_Atomic int level; /* -1: connect only; LEVEL_COUNT: finish */
-	_Atomic int ready; /* children at the current level */
+	_Atomic int step; /* -1: connect only; STEP_COUNT: finish */
+	_Atomic int ready; /* children done with the current step */
 	_Atomic int max_fds;
 	int fd_limit;
 };
@@ -103,22 +112,27 @@ static int population_child(void *data) {
 	int seen = -1;
 	atomic_fetch_add(&shared->ready, 1);
 	for (;;) {
-		int level = atomic_load(&shared->level);
-		if (level == seen) {
-			futex_wait(&shared->level, level);
+		int step = atomic_load(&shared->step);
+		if (step == seen) {
+			futex_wait(&shared->step, step);
 			continue;
 		}
-		seen = level;
-		if (level >= LEVEL_COUNT) {
+		seen = step;
+		if (step >= STEP_COUNT) {
 			break;
 		}
-		int target = share_of(plan->index, levels[level]);
+		int target = share_of(plan->index, levels[level_of_step(step)]);
 		CHECK_LE(target, MAX_PER_CLIENT);
 		while (count < target) {
 			held[count] = iosurface_create(client, &small_props);
 			CHECK_NOT_NULL(held[count]);
 			count++;
 		}
+		while (count > target) {
+			iosurface_unref(held[--count]);
+		}
+		// A round trip: the compositor has handled the destroys before the probe measures.
+		CHECK_EQ(iosurface_client_roundtrip(client), 0);
 		// The library keeps no descriptor per surface: it closes memory fds once mapped.
 		int fds = count_fds("/proc/self/fd");
 		int max = atomic_load(&shared->max_fds);
@@ -251,7 +265,7 @@ void bench_scale(void) {
 	struct harness_compositor *hc = bench_compositor_start("1280x720");
 	pid_t compositor = harness_compositor_pid(hc);
 	struct scale_shared *shared = bench_shared_alloc(sizeof(*shared));
-	atomic_store(&shared->level, -1);
+	atomic_store(&shared->step, -1);
 	struct rlimit limit;
 	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
 	shared->fd_limit = (int)limit.rlim_cur;
@@ -269,29 +283,36 @@ void bench_scale(void) {
 	wait_ready(shared, CLIENTS);
 	// Warm the probe's path (first surfaces, first ports) before anything is measured.
 	int rounds = bench_iters(300, 10);
-	double medians[LEVEL_COUNT][OP_COUNT];
-	probe(a, b, bench_iters(50, 2), medians[0]);
+	double step_medians[STEP_COUNT][OP_COUNT];
+	double medians[LEVEL_COUNT][OP_COUNT] = { { 0 } };
+	probe(a, b, bench_iters(50, 2), step_medians[0]);
 	struct memory before, after;
 	read_memory(compositor, &before);
 
-	for (int level = 0; level < LEVEL_COUNT; level++) {
+	for (int step = 0; step < STEP_COUNT; step++) {
+		int level = level_of_step(step);
 		atomic_store(&shared->ready, 0);
-		atomic_store(&shared->level, level);
-		futex_wake_all(&shared->level);
+		atomic_store(&shared->step, step);
+		futex_wake_all(&shared->step);
 		uint64_t t0 = bench_now_ns();
 		wait_ready(shared, CLIENTS);
 		double fill_s = (double)(bench_now_ns() - t0) / 1e9;
-		if (level == LEVEL_COUNT - 1) {
+		if (step == LEVEL_COUNT - 1) {
 			read_memory(compositor, &after);
 		}
-		probe(a, b, rounds, medians[level]);
-		bench_note("scale: %d live surfaces (reached in %.2f s): create %.1f us, lookup_from_port "
-				"%.1f us, set_value + copy_value %.1f us, destroy %.1f us", levels[level], fill_s,
-				medians[level][OP_CREATE], medians[level][OP_LOOKUP], medians[level][OP_VALUE],
-				medians[level][OP_DESTROY]);
+		probe(a, b, rounds, step_medians[step]);
+		bool peak = step == LEVEL_COUNT - 1;
+		for (int op = 0; op < OP_COUNT; op++) {
+			medians[level][op] += step_medians[step][op] / (peak ? 1 : 2);
+		}
+		bench_note("scale: %d live surfaces (%s, reached in %.2f s): create %.1f us, "
+				"lookup_from_port %.1f us, set_value + copy_value %.1f us, destroy %.1f us",
+				levels[level], step < LEVEL_COUNT ? "up" : "down", fill_s,
+				step_medians[step][OP_CREATE], step_medians[step][OP_LOOKUP],
+				step_medians[step][OP_VALUE], step_medians[step][OP_DESTROY]);
 	}
-	atomic_store(&shared->level, LEVEL_COUNT);
-	futex_wake_all(&shared->level);
+	atomic_store(&shared->step, STEP_COUNT);
+	futex_wake_all(&shared->step);
 	for (int i = 0; i < CLIENTS; i++) {
 		bench_wait_child(children[i], "population client");
 	}

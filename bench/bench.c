@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <iosurface/iosurface.h>
+
 #include "bench.h"
 
 struct bench_results *bench_results;
@@ -99,6 +101,19 @@ int64_t bench_process_cpu_ns(pid_t pid) {
 		return -1;
 	}
 	return (int64_t)((utime + stime) * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK)));
+}
+
+double bench_roundtrip_us(struct iosurface_client *client, int n) {
+	double *samples = calloc((size_t)n, sizeof(double));
+	CHECK_NOT_NULL(samples);
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = bench_now_ns();
+		CHECK_EQ(iosurface_client_roundtrip(client), 0);
+		samples[i] = (double)(bench_now_ns() - t0) / 1e3;
+	}
+	double median = bench_median(samples, (size_t)n);
+	free(samples);
+	return median;
 }
 
 /* ---- Counting system calls ---- */

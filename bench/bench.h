@@ -91,6 +91,11 @@ int64_t bench_syscalls_end(int counter);
 /** Why counting is not available, after bench_syscalls_begin failed. */
 const char *bench_syscalls_unavailable_reason(void);
 
+struct iosurface_client;
+
+/** Median of n bare round trips to the compositor (wl_display.sync), in microseconds. */
+double bench_roundtrip_us(struct iosurface_client *client, int n);
+
 /** Starts the reference compositor headless with a private runtime directory. */
 struct harness_compositor *bench_compositor_start(const char *size);
 
