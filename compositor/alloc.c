@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <wlr/util/log.h>
@@ -66,6 +67,9 @@ static bool alloc_memfd(struct ios_surface *surface) {
 	if (surface->fd < 0) {
 		return false;
 	}
+	// Descriptors already open keep their mode; this only stops a read-only holder of
+	// another uid from reopening its descriptor writable through /proc/self/fd.
+	fchmod(surface->fd, 0400);
 	surface->allocator = IOSURFACE_ALLOCATOR_MEMFD;
 	surface->mem_size = (uint32_t)size;
 	surface->seed_offset = surface->layout.alloc_size;
