@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <poll.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,6 +150,54 @@ void hostile_roundtrip(struct hostile_conn *conn) {
 		FAIL("the connection broke: error %d (%s), protocol error %u on %s@%u: %s", err,
 				strerror(err), code, iface != NULL ? iface->name : "-", id, last_log);
 	}
+}
+
+static void sync_handle_done(void *data, struct wl_callback *callback, uint32_t serial) {
+	bool *done = data;
+	*done = true;
+}
+
+static const struct wl_callback_listener sync_listener = {
+	.done = sync_handle_done,
+};
+
+int hostile_roundtrip_within(struct hostile_conn *conn, int timeout_ms) {
+	bool done = false;
+	struct wl_callback *callback = wl_display_sync(conn->display);
+	wl_callback_add_listener(callback, &sync_listener, &done);
+	int64_t start = harness_now_ms();
+	int64_t deadline = start + timeout_ms;
+	while (!done) {
+		if (wl_display_dispatch_pending(conn->display) < 0) {
+			FAIL("the connection broke while waiting for a sync: %s", last_log);
+		}
+		if (done) {
+			break;
+		}
+		if (wl_display_prepare_read(conn->display) != 0) {
+			continue;
+		}
+		if (wl_display_flush(conn->display) < 0 && errno != EAGAIN) {
+			wl_display_cancel_read(conn->display);
+			FAIL("wl_display_flush: %s", strerror(errno));
+		}
+		int64_t left = deadline - harness_now_ms();
+		if (left <= 0) {
+			wl_display_cancel_read(conn->display);
+			break;
+		}
+		struct pollfd pfd = { .fd = wl_display_get_fd(conn->display), .events = POLLIN };
+		int ret = poll(&pfd, 1, (int)left);
+		if (ret > 0) {
+			if (wl_display_read_events(conn->display) < 0) {
+				FAIL("the connection broke while waiting for a sync: %s", strerror(errno));
+			}
+		} else {
+			wl_display_cancel_read(conn->display);
+		}
+	}
+	wl_callback_destroy(callback);
+	return done ? (int)(harness_now_ms() - start) : -1;
 }
 
 void hostile_disconnect(struct hostile_conn *conn) {

@@ -79,6 +79,12 @@ void hostile_disconnect(struct hostile_conn *conn);
 /* wl_display_roundtrip, failing the test if the connection broke. */
 void hostile_roundtrip(struct hostile_conn *conn);
 
+/*
+ * A wl_display.sync that must come back within timeout_ms (not scaled): returns its latency in
+ * milliseconds, or -1 if it did not (the connection stays usable; a late answer is dropped).
+ */
+int hostile_roundtrip_within(struct hostile_conn *conn, int timeout_ms);
+
 /* Takes the oldest unbound port: the caller owns the returned descriptor. */
 int hostile_take_port(struct hostile_conn *conn, uint32_t *serial);
 

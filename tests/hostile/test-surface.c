@@ -1,0 +1,899 @@
+/*
+ * Misuse of iosurface_v1: requests on objects that are not ready, malformed values and keys,
+ * unknown enum values, bad ports, and everything a read-only holder may not do, including
+ * writing through the descriptors it was given.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hostile.h"
+
+/* bind_port flags: the port is read-only. */
+#define BIND_READ_ONLY 1u
+
+/* ---- Value encodings ---- */
+
+static void put_bytes(struct wl_array *a, const void *data, size_t len) {
+	void *p = wl_array_add(a, len);
+	CHECK_NOT_NULL(p);
+	memcpy(p, data, len);
+}
+
+static void put_u8(struct wl_array *a, uint8_t v) {
+	put_bytes(a, &v, 1);
+}
+
+static void put_u32(struct wl_array *a, uint32_t v) {
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	put_bytes(a, b, 4);
+}
+
+static void put_integer(struct wl_array *a, int64_t v) {
+	put_u8(a, 'i');
+	put_u32(a, (uint32_t)(uint64_t)v);
+	put_u32(a, (uint32_t)((uint64_t)v >> 32));
+}
+
+/* A valid string value whose encoding is exactly total bytes long. */
+static void put_string_of_size(struct wl_array *a, size_t total) {
+	CHECK_GE(total, 5);
+	put_u8(a, 's');
+	put_u32(a, (uint32_t)(total - 5));
+	char *p = wl_array_add(a, total - 5);
+	CHECK_NOT_NULL(p);
+	memset(p, 'v', total - 5);
+}
+
+static void set_integer(struct hostile_surface *s, const char *key, int64_t v) {
+	struct wl_array a;
+	wl_array_init(&a);
+	put_integer(&a, v);
+	iosurface_v1_set_value(s->proxy, key, &a);
+	wl_array_release(&a);
+}
+
+/* ---- Runners ---- */
+
+typedef void (*surface_abuse)(struct hostile_conn *c, struct hostile_surface *s);
+
+/*
+ * On a fresh compositor: creates a 64x64 ARGB8888 surface, lets abuse send requests on it, and
+ * expects the protocol error code on the surface's object. Then a new client is served.
+ */
+#define expect_surface_error(abuse, code) expect_surface_error_at(__FILE__, __LINE__, abuse, code)
+static void expect_surface_error_at(const char *file, int line, surface_abuse abuse,
+		uint32_t code) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 64, 64);
+	abuse(c, s);
+	hostile_expect_error_at(file, line, c, (struct wl_proxy *)s->proxy, &iosurface_v1_interface,
+			code);
+	hostile_surface_destroy(s);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* ---- Objects that are not ready ---- */
+
+static int request_index;
+
+/* Sends request number request_index (0 set_in_use ... 9 create_buffer) on s. */
+static void send_any_request(struct hostile_surface *s) {
+	struct wl_array a;
+	wl_array_init(&a);
+	switch (request_index) {
+	case 0:
+		iosurface_v1_set_in_use(s->proxy, 1);
+		break;
+	case 1:
+		put_integer(&a, 1);
+		iosurface_v1_set_value(s->proxy, "key", &a);
+		break;
+	case 2:
+		iosurface_v1_remove_value(s->proxy, "key");
+		break;
+	case 3:
+		iosurface_v1_remove_all_values(s->proxy);
+		break;
+	case 4:
+		iosurface_v1_get_values(s->proxy, NULL);
+		break;
+	case 5:
+		iosurface_v1_set_purgeable(s->proxy, IOSURFACE_V1_PURGEABLE_KEEP_CURRENT);
+		break;
+	case 6:
+		iosurface_v1_watch(s->proxy, IOSURFACE_V1_WATCH_NOT_IN_USE);
+		break;
+	case 7:
+		iosurface_v1_notify_seed(s->proxy);
+		break;
+	case 8:
+		iosurface_v1_bind_port(s->proxy, 1, 0);
+		break;
+	case 9: {
+		struct wl_buffer *buffer = iosurface_v1_create_buffer(s->proxy);
+		// Never used: the connection dies on this request.
+		wl_proxy_destroy((struct wl_proxy *)buffer);
+		break;
+	}
+	}
+	wl_array_release(&a);
+}
+
+TEST(every_request_on_a_failed_object_is_not_ready) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	for (request_index = 0; request_index < 10; request_index++) {
+		struct hostile_conn *c = hostile_connect();
+		struct hostile_surface *s = hostile_create(c, 64, 64, 0x12345678, 0);
+		hostile_expect_failed(s, IOSURFACE_V1_FAILURE_UNKNOWN_FORMAT);
+		send_any_request(s);
+		hostile_expect_error(c, s->proxy, &iosurface_v1_interface,
+				IOSURFACE_V1_ERROR_NOT_READY);
+		hostile_surface_destroy(s);
+		hostile_disconnect(c);
+	}
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+TEST(request_on_a_failed_redeem_is_not_ready) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	int fds[2];
+	CHECK_EQ(pipe2(fds, O_CLOEXEC), 0);
+	struct hostile_surface *s =
+			hostile_surface_wrap(c, iosurface_manager_v1_redeem_port(c->manager, fds[1]));
+	hostile_roundtrip(c);
+	hostile_expect_failed(s, IOSURFACE_V1_FAILURE_UNKNOWN_PORT);
+	set_integer(s, "k", 1);
+	hostile_expect_error(c, s->proxy, &iosurface_v1_interface, IOSURFACE_V1_ERROR_NOT_READY);
+	close(fds[0]);
+	close(fds[1]);
+	hostile_surface_destroy(s);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+TEST(request_before_done_on_a_pending_redeem_is_not_ready) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	// The issuer never binds this port: a redeem of it waits (up to 5 s) for bind_port.
+	struct hostile_conn *issuer = hostile_connect();
+	uint32_t serial;
+	int port = hostile_take_port(issuer, &serial);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s =
+			hostile_surface_wrap(c, iosurface_manager_v1_redeem_port(c->manager, port));
+	hostile_roundtrip(c);
+	CHECK(!s->done && !s->failed);
+	iosurface_v1_set_in_use(s->proxy, 1);
+	hostile_expect_error(c, s->proxy, &iosurface_v1_interface, IOSURFACE_V1_ERROR_NOT_READY);
+	hostile_surface_destroy(s);
+	hostile_disconnect(c);
+	// The issuer's port is untouched: binding it now works.
+	struct hostile_surface *mine = hostile_create_ok(issuer, 16, 16);
+	iosurface_v1_bind_port(mine->proxy, serial, 0);
+	hostile_roundtrip(issuer);
+	close(port);
+	hostile_surface_destroy(mine);
+	hostile_roundtrip(issuer);
+	hostile_disconnect(issuer);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* ---- Values ---- */
+
+/* Malformed encodings, each sent on a fresh connection. */
+static int malformed_index;
+#define MALFORMED_COUNT 12
+
+static void build_malformed(struct wl_array *a, int index) {
+	switch (index) {
+	case 0: // unknown type byte
+		put_u8(a, 'z');
+		break;
+	case 1: // string longer than the data
+		put_u8(a, 's');
+		put_u32(a, 100);
+		put_bytes(a, "abc", 3);
+		break;
+	case 2: // boolean that is neither 0 nor 1
+		put_u8(a, 'b');
+		put_u8(a, 2);
+		break;
+	case 3: // trailing garbage after a complete value
+		put_u8(a, 'b');
+		put_u8(a, 1);
+		put_u8(a, 0);
+		break;
+	case 4: // truncated integer
+		put_u8(a, 'i');
+		put_u32(a, 7);
+		break;
+	case 5: // NUL inside a string
+		put_u8(a, 's');
+		put_u32(a, 3);
+		put_bytes(a, "a\0b", 3);
+		break;
+	case 6: // array whose count lies
+		put_u8(a, 'a');
+		put_u32(a, UINT32_MAX);
+		put_integer(a, 1);
+		break;
+	case 7: // nesting far beyond the limit
+		for (int i = 0; i < 40; i++) {
+			put_u8(a, 'a');
+			put_u32(a, 1);
+		}
+		put_integer(a, 1);
+		break;
+	case 8: // dictionary with an empty key
+		put_u8(a, 'm');
+		put_u32(a, 1);
+		put_u32(a, 0);
+		put_integer(a, 1);
+		break;
+	case 9: // nothing at all
+		break;
+	case 10: // bytes value with a length past the end
+		put_u8(a, 'x');
+		put_u32(a, UINT32_MAX);
+		put_bytes(a, "xyz", 3);
+		break;
+	case 11: // dictionary key with a length past the end
+		put_u8(a, 'm');
+		put_u32(a, 1);
+		put_u32(a, 0x7fffffff);
+		put_bytes(a, "kk", 2);
+		break;
+	}
+}
+
+static void set_malformed_value(struct hostile_conn *c, struct hostile_surface *s) {
+	struct wl_array a;
+	wl_array_init(&a);
+	build_malformed(&a, malformed_index);
+	iosurface_v1_set_value(s->proxy, "key", &a);
+	wl_array_release(&a);
+}
+
+TEST(malformed_values_are_invalid_value) {
+	for (malformed_index = 0; malformed_index < MALFORMED_COUNT; malformed_index++) {
+		fprintf(stderr, "malformed value %d\n", malformed_index);
+		expect_surface_error(set_malformed_value, IOSURFACE_V1_ERROR_INVALID_VALUE);
+	}
+}
+
+static void set_value_3073(struct hostile_conn *c, struct hostile_surface *s) {
+	uint32_t max = c->limit_max[IOSURFACE_MANAGER_V1_PROPERTY_VALUE_SIZE];
+	CHECK_EQ(max, 3072);
+	struct wl_array a;
+	wl_array_init(&a);
+	put_string_of_size(&a, max + 1);
+	iosurface_v1_set_value(s->proxy, "big", &a);
+	wl_array_release(&a);
+}
+
+TEST(value_one_byte_over_3072_is_invalid_value) {
+	expect_surface_error(set_value_3073, IOSURFACE_V1_ERROR_INVALID_VALUE);
+}
+
+static void set_value_3500(struct hostile_conn *c, struct hostile_surface *s) {
+	// Well over the limit, still inside Wayland's 4096-byte message.
+	struct wl_array a;
+	wl_array_init(&a);
+	put_string_of_size(&a, 3500);
+	iosurface_v1_set_value(s->proxy, "big", &a);
+	wl_array_release(&a);
+}
+
+TEST(value_of_3500_bytes_is_invalid_value) {
+	expect_surface_error(set_value_3500, IOSURFACE_V1_ERROR_INVALID_VALUE);
+}
+
+TEST(value_of_exactly_3072_bytes_and_key_of_255_are_accepted) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 64, 64);
+	struct wl_array a;
+	wl_array_init(&a);
+	put_string_of_size(&a, 3072);
+	char key[256];
+	memset(key, 'k', 255);
+	key[255] = '\0';
+	iosurface_v1_set_value(s->proxy, key, &a);
+	wl_array_release(&a);
+	iosurface_v1_get_values(s->proxy, key);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->values, 1);
+	CHECK_EQ(s->values_done, 1);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+static void set_value_empty_key(struct hostile_conn *c, struct hostile_surface *s) {
+	set_integer(s, "", 1);
+}
+
+TEST(set_value_with_empty_key_is_invalid_key) {
+	expect_surface_error(set_value_empty_key, IOSURFACE_V1_ERROR_INVALID_KEY);
+}
+
+static void set_value_key_256(struct hostile_conn *c, struct hostile_surface *s) {
+	char key[257];
+	memset(key, 'k', 256);
+	key[256] = '\0';
+	set_integer(s, key, 1);
+}
+
+TEST(set_value_with_256_byte_key_is_invalid_key) {
+	expect_surface_error(set_value_key_256, IOSURFACE_V1_ERROR_INVALID_KEY);
+}
+
+static void remove_value_empty_key(struct hostile_conn *c, struct hostile_surface *s) {
+	iosurface_v1_remove_value(s->proxy, "");
+}
+
+TEST(remove_value_with_empty_key_is_invalid_key) {
+	expect_surface_error(remove_value_empty_key, IOSURFACE_V1_ERROR_INVALID_KEY);
+}
+
+static void remove_value_key_256(struct hostile_conn *c, struct hostile_surface *s) {
+	char key[257];
+	memset(key, 'k', 256);
+	key[256] = '\0';
+	iosurface_v1_remove_value(s->proxy, key);
+}
+
+TEST(remove_value_with_256_byte_key_is_invalid_key) {
+	expect_surface_error(remove_value_key_256, IOSURFACE_V1_ERROR_INVALID_KEY);
+}
+
+TEST(more_than_64_values_is_set_value_failed_event) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	uint32_t max = c->limit_max[IOSURFACE_MANAGER_V1_PROPERTY_VALUE_COUNT];
+	CHECK_EQ(max, 64);
+	struct hostile_surface *s = hostile_create_ok(c, 64, 64);
+	char key[32];
+	for (uint32_t i = 0; i < max; i++) {
+		snprintf(key, sizeof(key), "key-%u", i);
+		set_integer(s, key, i);
+	}
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 0);
+
+	set_integer(s, "one-too-many", 1);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 1);
+	CHECK_STREQ(s->failed_key, "one-too-many");
+
+	// Another holder's values count against the same surface.
+	uint32_t serial;
+	int port = hostile_take_port(c, &serial);
+	iosurface_v1_bind_port(s->proxy, serial, 0);
+	hostile_roundtrip(c);
+	struct hostile_conn *c2 = hostile_connect();
+	struct hostile_surface *s2 =
+			hostile_surface_wrap(c2, iosurface_manager_v1_redeem_port(c2->manager, port));
+	hostile_roundtrip(c2);
+	close(port);
+	CHECK(s2->done);
+	set_integer(s2, "from-the-other", 1);
+	hostile_roundtrip(c2);
+	CHECK_EQ(s2->set_value_failed, 1);
+	CHECK_STREQ(s2->failed_key, "from-the-other");
+
+	// Replacing a value that exists is still allowed, and a removal makes room.
+	set_integer(s, "key-3", 33);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 1);
+	iosurface_v1_remove_value(s->proxy, "key-7");
+	set_integer(s, "one-too-many", 1);
+	iosurface_v1_get_values(s->proxy, NULL);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 1);
+	CHECK_EQ(s->values, max);
+	CHECK_EQ(s->values_done, 1);
+
+	hostile_surface_destroy(s2);
+	hostile_roundtrip(c2);
+	hostile_disconnect(c2);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* ---- Enums ---- */
+
+static void set_purgeable_7(struct hostile_conn *c, struct hostile_surface *s) {
+	iosurface_v1_set_purgeable(s->proxy, 7);
+}
+
+TEST(set_purgeable_7_is_invalid_purgeable) {
+	expect_surface_error(set_purgeable_7, IOSURFACE_V1_ERROR_INVALID_PURGEABLE);
+}
+
+static void set_purgeable_4(struct hostile_conn *c, struct hostile_surface *s) {
+	iosurface_v1_set_purgeable(s->proxy, 4);
+}
+
+TEST(set_purgeable_4_is_invalid_purgeable) {
+	expect_surface_error(set_purgeable_4, IOSURFACE_V1_ERROR_INVALID_PURGEABLE);
+}
+
+static void watch_0x10(struct hostile_conn *c, struct hostile_surface *s) {
+	iosurface_v1_watch(s->proxy, 0x10);
+}
+
+TEST(watch_0x10_is_invalid_watch) {
+	expect_surface_error(watch_0x10, IOSURFACE_V1_ERROR_INVALID_WATCH);
+}
+
+/* ---- bind_port ---- */
+
+static void bind_port_999999(struct hostile_conn *c, struct hostile_surface *s) {
+	iosurface_v1_bind_port(s->proxy, 999999, 0);
+}
+
+TEST(bind_port_serial_never_issued_is_invalid_port) {
+	expect_surface_error(bind_port_999999, IOSURFACE_V1_ERROR_INVALID_PORT);
+}
+
+static void bind_port_serial_0(struct hostile_conn *c, struct hostile_surface *s) {
+	iosurface_v1_bind_port(s->proxy, 0, 0);
+}
+
+TEST(bind_port_serial_0_is_invalid_port) {
+	expect_surface_error(bind_port_serial_0, IOSURFACE_V1_ERROR_INVALID_PORT);
+}
+
+static void bind_port_next_serial(struct hostile_conn *c, struct hostile_surface *s) {
+	// One past the newest serial this client received.
+	uint32_t newest = 0;
+	for (size_t i = 0; i < c->port_count; i++) {
+		if (c->ports[i].serial > newest) {
+			newest = c->ports[i].serial;
+		}
+	}
+	CHECK_GT(newest, 0);
+	iosurface_v1_bind_port(s->proxy, newest + 1, 0);
+}
+
+TEST(bind_port_next_serial_not_yet_issued_is_invalid_port) {
+	expect_surface_error(bind_port_next_serial, IOSURFACE_V1_ERROR_INVALID_PORT);
+}
+
+static void bind_port_flags_2(struct hostile_conn *c, struct hostile_surface *s) {
+	CHECK_GT(c->port_count, 0);
+	iosurface_v1_bind_port(s->proxy, c->ports[0].serial, 2);
+}
+
+TEST(bind_port_flags_2_is_invalid_port) {
+	expect_surface_error(bind_port_flags_2, IOSURFACE_V1_ERROR_INVALID_PORT);
+}
+
+TEST(bind_port_twice_or_after_death_is_ignored) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 16, 16);
+	uint32_t serial, dead_serial;
+	int port = hostile_take_port(c, &serial);
+	iosurface_v1_bind_port(s->proxy, serial, 0);
+	iosurface_v1_bind_port(s->proxy, serial, 1);
+	iosurface_v1_bind_port(s->proxy, serial, 0);
+	int dead = hostile_take_port(c, &dead_serial);
+	close(dead);
+	// The compositor notices the dead port asynchronously; either order must be harmless.
+	harness_sleep_ms(50);
+	iosurface_v1_bind_port(s->proxy, dead_serial, 0);
+	hostile_roundtrip(c);
+	// Word 2 of the slot counts each port once: the bound one, and the dead one that
+	// bind_port found dead.
+	uint32_t *pool = mmap(NULL, c->pool_size, PROT_READ, MAP_SHARED, c->pool_fd, 0);
+	CHECK(pool != MAP_FAILED);
+	CHECK_EQ(__atomic_load_n(&pool[s->slot * 8 + 2], __ATOMIC_ACQUIRE), 2);
+	// One live port once the dead one is gone: the use count settles at 1.
+	int64_t deadline = harness_now_ms() + harness_scale_timeout(2000);
+	while (__atomic_load_n(&pool[s->slot * 8 + 0], __ATOMIC_ACQUIRE) != 1 &&
+			harness_now_ms() < deadline) {
+		harness_sleep_ms(10);
+	}
+	CHECK_EQ(__atomic_load_n(&pool[s->slot * 8 + 0], __ATOMIC_ACQUIRE), 1);
+	munmap(pool, c->pool_size);
+	close(port);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* ---- create_buffer ---- */
+
+TEST(create_buffer_of_nv12_is_unsupported_format) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	CHECK_GT(c->display_format_count, 0);
+	for (size_t i = 0; i < c->display_format_count; i++) {
+		CHECK_NE(c->display_formats[i], DRM_FORMAT_NV12);
+	}
+	struct hostile_surface *nv12 = hostile_create(c, 64, 64, DRM_FORMAT_NV12, 0);
+	CHECK(nv12->done);
+	CHECK_EQ(nv12->plane_count, 2);
+	struct wl_buffer *buffer = iosurface_v1_create_buffer(nv12->proxy);
+	hostile_expect_error(c, nv12->proxy, &iosurface_v1_interface,
+			IOSURFACE_V1_ERROR_UNSUPPORTED_FORMAT);
+	wl_proxy_destroy((struct wl_proxy *)buffer);
+	hostile_surface_destroy(nv12);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+TEST(create_buffer_of_plain_memory_is_unsupported_format) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create(c, 64, 64, 0x12345678, 4);
+	CHECK(s->done);
+	struct wl_buffer *buffer = iosurface_v1_create_buffer(s->proxy);
+	hostile_expect_error(c, s->proxy, &iosurface_v1_interface,
+			IOSURFACE_V1_ERROR_UNSUPPORTED_FORMAT);
+	wl_proxy_destroy((struct wl_proxy *)buffer);
+	hostile_surface_destroy(s);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* ---- Read-only holders ---- */
+
+struct read_only_pair {
+	struct hostile_conn *writer, *reader;
+	struct hostile_surface *w, *r;
+};
+
+/* The writer creates a surface and binds a read-only port; the reader redeems it. */
+static void read_only_pair_open(struct read_only_pair *p) {
+	p->writer = hostile_connect();
+	p->w = hostile_create_ok(p->writer, 64, 64);
+	uint32_t serial;
+	int port = hostile_take_port(p->writer, &serial);
+	iosurface_v1_bind_port(p->w->proxy, serial, BIND_READ_ONLY);
+	hostile_roundtrip(p->writer);
+	p->reader = hostile_connect();
+	p->r = hostile_surface_wrap(p->reader,
+			iosurface_manager_v1_redeem_port(p->reader->manager, port));
+	hostile_roundtrip(p->reader);
+	close(port);
+	if (!p->r->done) {
+		FAIL("redeeming a read-only port failed: reason %u: %s", p->r->reason, p->r->message);
+	}
+	CHECK_EQ(p->r->id, p->w->id);
+	CHECK_EQ(p->r->read_only, 1);
+	CHECK_EQ(p->r->mem_flags[0] & IOSURFACE_V1_MEMORY_FLAGS_READ_ONLY,
+			IOSURFACE_V1_MEMORY_FLAGS_READ_ONLY);
+	CHECK_EQ(p->w->read_only, 0);
+}
+
+static void read_only_pair_close(struct read_only_pair *p) {
+	hostile_surface_destroy(p->r);
+	hostile_disconnect(p->reader);
+	hostile_surface_destroy(p->w);
+	hostile_roundtrip(p->writer);
+	hostile_disconnect(p->writer);
+}
+
+typedef void (*read_only_abuse)(struct hostile_surface *r);
+
+#define expect_read_only_error(abuse) expect_read_only_error_at(__FILE__, __LINE__, abuse)
+static void expect_read_only_error_at(const char *file, int line, read_only_abuse abuse) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct read_only_pair p;
+	read_only_pair_open(&p);
+	set_integer(p.w, "kept", 1);
+	hostile_roundtrip(p.writer);
+	abuse(p.r);
+	hostile_expect_error_at(file, line, p.reader, (struct wl_proxy *)p.r->proxy,
+			&iosurface_v1_interface, IOSURFACE_V1_ERROR_READ_ONLY);
+	// The writer's surface is untouched and still works.
+	iosurface_v1_get_values(p.w->proxy, "kept");
+	iosurface_v1_set_purgeable(p.w->proxy, IOSURFACE_V1_PURGEABLE_KEEP_CURRENT);
+	hostile_roundtrip(p.writer);
+	CHECK_EQ(p.w->values, 1);
+	CHECK_EQ(p.w->purgeable_done, 1);
+	CHECK_EQ(p.w->old_state, IOSURFACE_V1_PURGEABLE_NON_VOLATILE);
+	CHECK_EQ(p.w->emptied, 0);
+	read_only_pair_close(&p);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+static void ro_set_value(struct hostile_surface *r) {
+	set_integer(r, "key", 1);
+}
+
+TEST(read_only_set_value_is_read_only) {
+	expect_read_only_error(ro_set_value);
+}
+
+static void ro_remove_value(struct hostile_surface *r) {
+	iosurface_v1_remove_value(r->proxy, "kept");
+}
+
+TEST(read_only_remove_value_is_read_only) {
+	expect_read_only_error(ro_remove_value);
+}
+
+static void ro_remove_all_values(struct hostile_surface *r) {
+	iosurface_v1_remove_all_values(r->proxy);
+}
+
+TEST(read_only_remove_all_values_is_read_only) {
+	expect_read_only_error(ro_remove_all_values);
+}
+
+static void ro_set_purgeable_non_volatile(struct hostile_surface *r) {
+	iosurface_v1_set_purgeable(r->proxy, IOSURFACE_V1_PURGEABLE_NON_VOLATILE);
+}
+
+TEST(read_only_set_purgeable_non_volatile_is_read_only) {
+	expect_read_only_error(ro_set_purgeable_non_volatile);
+}
+
+static void ro_set_purgeable_volatile(struct hostile_surface *r) {
+	iosurface_v1_set_purgeable(r->proxy, IOSURFACE_V1_PURGEABLE_VOLATILE);
+}
+
+TEST(read_only_set_purgeable_volatile_is_read_only) {
+	expect_read_only_error(ro_set_purgeable_volatile);
+}
+
+static void ro_set_purgeable_empty(struct hostile_surface *r) {
+	iosurface_v1_set_purgeable(r->proxy, IOSURFACE_V1_PURGEABLE_EMPTY);
+}
+
+TEST(read_only_set_purgeable_empty_is_read_only) {
+	expect_read_only_error(ro_set_purgeable_empty);
+}
+
+static void ro_notify_seed(struct hostile_surface *r) {
+	iosurface_v1_notify_seed(r->proxy);
+}
+
+TEST(read_only_notify_seed_is_read_only) {
+	expect_read_only_error(ro_notify_seed);
+}
+
+static void ro_bind_writable_port(struct hostile_surface *r) {
+	CHECK_GT(r->conn->port_count, 0);
+	iosurface_v1_bind_port(r->proxy, r->conn->ports[0].serial, 0);
+}
+
+TEST(read_only_bind_port_writable_is_read_only) {
+	expect_read_only_error(ro_bind_writable_port);
+}
+
+TEST(read_only_holder_may_do_what_reads) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct read_only_pair p;
+	read_only_pair_open(&p);
+	set_integer(p.w, "kept", 1);
+	hostile_roundtrip(p.writer);
+	iosurface_v1_set_purgeable(p.r->proxy, IOSURFACE_V1_PURGEABLE_KEEP_CURRENT);
+	iosurface_v1_get_values(p.r->proxy, NULL);
+	iosurface_v1_watch(p.r->proxy, IOSURFACE_V1_WATCH_SEED);
+	iosurface_v1_set_in_use(p.r->proxy, 1);
+	iosurface_v1_set_in_use(p.r->proxy, 0);
+	// A read-only holder may pass on read-only ports, and those stay read-only.
+	uint32_t serial;
+	int port = hostile_take_port(p.reader, &serial);
+	iosurface_v1_bind_port(p.r->proxy, serial, BIND_READ_ONLY);
+	hostile_roundtrip(p.reader);
+	CHECK_EQ(p.r->purgeable_done, 1);
+	CHECK_EQ(p.r->values, 1);
+	struct hostile_conn *third = hostile_connect();
+	struct hostile_surface *t =
+			hostile_surface_wrap(third, iosurface_manager_v1_redeem_port(third->manager, port));
+	hostile_roundtrip(third);
+	close(port);
+	CHECK(t->done);
+	CHECK_EQ(t->read_only, 1);
+	set_integer(t, "key", 1);
+	hostile_expect_error(third, t->proxy, &iosurface_v1_interface, IOSURFACE_V1_ERROR_READ_ONLY);
+	hostile_surface_destroy(t);
+	hostile_disconnect(third);
+	read_only_pair_close(&p);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+TEST(read_only_memory_descriptor_cannot_write) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct read_only_pair p;
+	read_only_pair_open(&p);
+	int fd = p.r->mem_fd[0];
+	size_t size = p.r->mem_size[0];
+	CHECK_EQ(size, p.w->mem_size[0]);
+	CHECK_EQ(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+
+	errno = 0;
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map == MAP_FAILED);
+	CHECK_EQ(errno, EACCES);
+	errno = 0;
+	CHECK_EQ(write(fd, "x", 1), -1);
+	CHECK_EQ(errno, EBADF);
+	errno = 0;
+	CHECK_EQ(pwrite(fd, "x", 1, 0), -1);
+	CHECK_EQ(errno, EBADF);
+	CHECK_EQ(ftruncate(fd, 0), -1);
+	CHECK_EQ(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), -1);
+
+	// Readable and shared: the writer's pixels and seed show through; the mapping cannot be
+	// made writable afterwards.
+	uint8_t *wmap = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, p.w->mem_fd[0], 0);
+	CHECK(wmap != MAP_FAILED);
+	uint8_t *rmap = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(rmap != MAP_FAILED);
+	wmap[100] = 0xab;
+	__atomic_store_n((uint32_t *)(wmap + p.w->seed_offset), 41, __ATOMIC_RELEASE);
+	CHECK_EQ(rmap[100], 0xab);
+	CHECK_EQ(p.r->seed_index, 0);
+	CHECK_EQ(__atomic_load_n((uint32_t *)(rmap + p.r->seed_offset), __ATOMIC_ACQUIRE), 41);
+	errno = 0;
+	CHECK_EQ(mprotect(rmap, size, PROT_READ | PROT_WRITE), -1);
+	CHECK_EQ(errno, EACCES);
+	munmap(rmap, size);
+	munmap(wmap, size);
+
+	read_only_pair_close(&p);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+TEST(read_only_memory_descriptor_cannot_be_reopened_writable) {
+	// /proc/self/fd/N opens the file afresh, with the access the file's mode allows: a
+	// read-only descriptor of a memfd must not lead to a writable one.
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct read_only_pair p;
+	read_only_pair_open(&p);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p.r->mem_fd[0]);
+	int rw = open(path, O_RDWR | O_CLOEXEC);
+	bool wrote = false;
+	if (rw >= 0) {
+		size_t size = p.r->mem_size[0];
+		uint8_t *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+		if (map != MAP_FAILED) {
+			// Write the seed, as a hostile reader would, and see that the writer sees it.
+			__atomic_store_n((uint32_t *)(map + p.r->seed_offset), 0xdead, __ATOMIC_RELEASE);
+			munmap(map, size);
+			uint32_t seed = 0;
+			CHECK_EQ(pread(p.w->mem_fd[0], &seed, 4, p.w->seed_offset), 4);
+			wrote = seed == 0xdead;
+		}
+		close(rw);
+	}
+	int err = errno;
+	read_only_pair_close(&p);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+	if (wrote) {
+		FAIL("a read-only holder reopened its memory descriptor through %s with O_RDWR and "
+				"wrote the seed (uid %d)", path, (int)getuid());
+	}
+	(void)err;
+}
+
+/* ---- Descriptors no client may write ---- */
+
+TEST(state_pool_cannot_be_written_by_any_client) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 16, 16);
+	int fd = c->pool_fd;
+	size_t size = c->pool_size;
+	CHECK_GT(size, 0);
+
+	int seals = fcntl(fd, F_GET_SEALS);
+	CHECK_GE(seals, 0);
+	CHECK_EQ(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL | F_SEAL_FUTURE_WRITE),
+			F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL | F_SEAL_FUTURE_WRITE);
+	errno = 0;
+	CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+	CHECK_EQ(errno, EPERM);
+
+	errno = 0;
+	void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map == MAP_FAILED);
+	CHECK(errno == EPERM || errno == EACCES);
+	errno = 0;
+	CHECK_EQ(write(fd, "x", 1), -1);
+	CHECK(errno == EPERM || errno == EBADF);
+	errno = 0;
+	CHECK_EQ(pwrite(fd, "x", 1, 0), -1);
+	CHECK(errno == EPERM || errno == EBADF);
+	errno = 0;
+	CHECK_EQ(ftruncate(fd, 0), -1);
+	CHECK_EQ(ftruncate(fd, (off_t)size * 2), -1);
+
+	// Not through a fresh open of the same file either.
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int rw = open(path, O_RDWR | O_CLOEXEC);
+	if (rw >= 0) {
+		errno = 0;
+		map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+		CHECK(map == MAP_FAILED);
+		CHECK(errno == EPERM || errno == EACCES);
+		CHECK_EQ(write(rw, "x", 1), -1);
+		close(rw);
+	}
+
+	// A read-only mapping works, shows the slot, and cannot be made writable.
+	uint32_t *pool = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(pool != MAP_FAILED);
+	iosurface_v1_set_in_use(s->proxy, 1);
+	hostile_roundtrip(c);
+	CHECK_EQ(__atomic_load_n(&pool[s->slot * 8 + 0], __ATOMIC_ACQUIRE), 1);
+	CHECK_EQ(__atomic_load_n(&pool[s->slot * 8 + 1], __ATOMIC_ACQUIRE), 1);
+	errno = 0;
+	CHECK_EQ(mprotect(pool, size, PROT_READ | PROT_WRITE), -1);
+	CHECK(errno == EACCES || errno == EPERM);
+	munmap(pool, size);
+
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+TEST(surface_memory_cannot_be_resized_by_its_writer) {
+	// A shrunk memfd would make the compositor's own mapping fault (SIGBUS) when it shows it.
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 64, 64);
+	int fd = s->mem_fd[0];
+	int seals = fcntl(fd, F_GET_SEALS);
+	CHECK_GE(seals, 0);
+	CHECK_EQ(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+			F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	errno = 0;
+	CHECK_EQ(ftruncate(fd, 0), -1);
+	CHECK_EQ(errno, EPERM);
+	errno = 0;
+	CHECK_EQ(ftruncate(fd, (off_t)s->mem_size[0] * 2), -1);
+	CHECK_EQ(errno, EPERM);
+	errno = 0;
+	CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1);
+	CHECK_EQ(errno, EPERM);
+	// Punching a hole is allowed (it keeps the size); the surface still works afterwards.
+	fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, s->mem_size[0]);
+	set_integer(s, "still", 1);
+	iosurface_v1_notify_seed(s->proxy);
+	hostile_roundtrip(c);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+int main(int argc, char **argv) {
+	return harness_main(argc, argv);
+}
