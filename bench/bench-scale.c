@@ -1,10 +1,10 @@
 /*
  * Figure 7: scale. 64 client processes hold 100, then 1,000, then 10,000 small surfaces
- * (64x64 BGRA) between them, then go back down to 1,000 and 100; at each step a probe measures
- * create, lookup_from_port (in a second connection, so that it is a real redemption),
- * set_value + copy_value, and destroy. Each level's figure is the mean of its medians on the
- * way up and on the way down, so that a drift of the machine over the run (a VM's CPUs
- * warming up, other load) does not pass for an effect of the count. Each operation's cost at
+ * (64x64 BGRA) between them, then go back down to 1,000 and 100, up again, and so on; at each
+ * step a probe measures create, lookup_from_port (in a second connection, so that it is a real
+ * redemption), set_value + copy_value, and destroy. Each level's figure is the median of its
+ * steps' medians, so that a drift of the machine over the run (a VM's CPUs warming up, load
+ * that comes and goes) does not pass for an effect of the count. Each operation's cost at
  * 10,000 live surfaces is printed against its cost at 100.
  *
  * The compositor's memory is read from /proc/<pid>/status and smaps_rollup once the clients
@@ -32,14 +32,16 @@
 
 #define CLIENTS 64
 #define LEVEL_COUNT 3
-#define STEP_COUNT (2 * LEVEL_COUNT - 1)
+#define PERIOD (2 * (LEVEL_COUNT - 1)) /* steps from 100 up to 10,000 and back */
+#define MAX_PASSES 8
 #define MAX_PER_CLIENT (10000 / CLIENTS + 1)
 
 static const int levels[LEVEL_COUNT] = { 100, 1000, 10000 };
 
-/* Up and back down: the level of each step. */
+/* Up and down and up again: the level of each step. */
 static int level_of_step(int step) {
-	return step < LEVEL_COUNT ? step : STEP_COUNT - 1 - step;
+	int phase = step % PERIOD;
+	return phase < LEVEL_COUNT ? phase : PERIOD - phase;
 }
 
 enum op {
@@ -58,7 +60,8 @@ static const char *const op_names[OP_COUNT] = {
 };
 
 struct scale_shared {
-	_Atomic int step; /* -1: connect only; STEP_COUNT: finish */
+	_Atomic int step; /* -1: connect only; step_count: finish */
+	int step_count;
 	_Atomic int ready; /* children done with the current step */
 	_Atomic int max_fds;
 	int fd_limit;
@@ -118,7 +121,7 @@ static int population_child(void *data) {
 			continue;
 		}
 		seen = step;
-		if (step >= STEP_COUNT) {
+		if (step >= shared->step_count) {
 			break;
 		}
 		int target = share_of(plan->index, levels[level_of_step(step)]);
@@ -282,37 +285,57 @@ void bench_scale(void) {
 	CHECK_NOT_NULL(b);
 	wait_ready(shared, CLIENTS);
 	// Warm the probe's path (first surfaces, first ports) before anything is measured.
-	int rounds = bench_iters(300, 10);
-	double step_medians[STEP_COUNT][OP_COUNT];
-	double medians[LEVEL_COUNT][OP_COUNT] = { { 0 } };
-	probe(a, b, bench_iters(50, 2), step_medians[0]);
+	int rounds = bench_iters(200, 10);
+	double warm[OP_COUNT];
+	probe(a, b, bench_iters(50, 2), warm);
 	struct memory before, after;
 	read_memory(compositor, &before);
 
-	for (int step = 0; step < STEP_COUNT; step++) {
+	// Per level, the medians of each step spent there.
+	double *step_medians[LEVEL_COUNT][OP_COUNT];
+	int visits[LEVEL_COUNT] = { 0 };
+	for (int level = 0; level < LEVEL_COUNT; level++) {
+		for (int op = 0; op < OP_COUNT; op++) {
+			step_medians[level][op] = calloc(2 * MAX_PASSES + 1, sizeof(double));
+			CHECK_NOT_NULL(step_medians[level][op]);
+		}
+	}
+	int passes = bench_iters(MAX_PASSES, 1);
+	shared->step_count = passes * PERIOD + 1;
+	double fill_s[LEVEL_COUNT] = { 0 };
+	for (int step = 0; step < shared->step_count; step++) {
 		int level = level_of_step(step);
 		atomic_store(&shared->ready, 0);
 		atomic_store(&shared->step, step);
 		futex_wake_all(&shared->step);
 		uint64_t t0 = bench_now_ns();
 		wait_ready(shared, CLIENTS);
-		double fill_s = (double)(bench_now_ns() - t0) / 1e9;
+		double seconds = (double)(bench_now_ns() - t0) / 1e9;
+		fill_s[level] = seconds > fill_s[level] ? seconds : fill_s[level];
 		if (step == LEVEL_COUNT - 1) {
 			read_memory(compositor, &after);
 		}
-		probe(a, b, rounds, step_medians[step]);
-		bool peak = step == LEVEL_COUNT - 1;
+		double m[OP_COUNT];
+		probe(a, b, rounds, m);
 		for (int op = 0; op < OP_COUNT; op++) {
-			medians[level][op] += step_medians[step][op] / (peak ? 1 : 2);
+			step_medians[level][op][visits[level]] = m[op];
 		}
-		bench_note("scale: %d live surfaces (%s, reached in %.2f s): create %.1f us, "
-				"lookup_from_port %.1f us, set_value + copy_value %.1f us, destroy %.1f us",
-				levels[level], step < LEVEL_COUNT ? "up" : "down", fill_s,
-				step_medians[step][OP_CREATE], step_medians[step][OP_LOOKUP],
-				step_medians[step][OP_VALUE], step_medians[step][OP_DESTROY]);
+		visits[level]++;
 	}
-	atomic_store(&shared->step, STEP_COUNT);
+	atomic_store(&shared->step, shared->step_count);
 	futex_wake_all(&shared->step);
+	double medians[LEVEL_COUNT][OP_COUNT];
+	for (int level = 0; level < LEVEL_COUNT; level++) {
+		for (int op = 0; op < OP_COUNT; op++) {
+			medians[level][op] = bench_median(step_medians[level][op], (size_t)visits[level]);
+			free(step_medians[level][op]);
+		}
+		bench_note("scale: %d live surfaces (%d visits of %d rounds, reached in at most %.2f s): "
+				"create %.1f us, lookup_from_port %.1f us, set_value + copy_value %.1f us, "
+				"destroy %.1f us", levels[level], visits[level], rounds, fill_s[level],
+				medians[level][OP_CREATE], medians[level][OP_LOOKUP], medians[level][OP_VALUE],
+				medians[level][OP_DESTROY]);
+	}
 	for (int i = 0; i < CLIENTS; i++) {
 		bench_wait_child(children[i], "population client");
 	}
