@@ -418,6 +418,10 @@ static pid_t spawn_process(const char *const *argv, char *const *envp, const cha
 				O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	}
 
+	// Nothing else of the test's: a descriptor the test forgot to mark close-on-exec must not
+	// keep a socket or port alive in the compositor.
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+
 	sigset_t mask, defaults;
 	sigemptyset(&mask);
 	sigemptyset(&defaults);

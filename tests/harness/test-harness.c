@@ -407,6 +407,29 @@ TEST(spawn_output_to_file) {
 	CHECK(!path_exists(dir));
 }
 
+// A descriptor the test forgot to mark close-on-exec does not reach spawned programs.
+TEST(spawn_closes_inherited_fds) {
+	char dir[] = "/tmp/iosurface-harness-XXXXXX";
+	CHECK_NOT_NULL(mkdtemp(dir));
+	char out[256];
+	snprintf(out, sizeof(out), "%s/fds", dir);
+	int fd = open("/dev/null", O_RDONLY); // no O_CLOEXEC on purpose
+	CHECK_GE(fd, 0);
+	CHECK_EQ(dup2(fd, 50), 50);
+	const char *argv[] = { "ls", "-1", "/proc/self/fd", NULL };
+	pid_t pid = harness_spawn(argv, out, NULL);
+	CHECK_GT(pid, 0);
+	CHECK_EQ(harness_wait_pid(pid, 10000), 0);
+	close(50);
+	close(fd);
+	char *text = harness_read_file(out, NULL);
+	CHECK_NOT_NULL(text);
+	CHECK_CONTAINS(text, "0\n1\n2\n");
+	CHECK(strstr(text, "50\n") == NULL);
+	free(text);
+	CHECK_EQ(harness_remove_tree(dir), 0);
+}
+
 static void body_spawn_left_running(void) {
 	const char *sleeper[] = { "sleep", "30", NULL };
 	nested_shared->compositor_pid = harness_spawn_cmd(sleeper);
