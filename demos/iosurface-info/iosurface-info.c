@@ -19,6 +19,7 @@
 #include <drm_fourcc.h>
 #include <iosurface/iosurface.h>
 
+#include "json.h"
 #include "launch.h"
 
 /* ---- Names ---- */
@@ -45,6 +46,12 @@ static const char *const property_names[IOSURFACE_PROPERTY_COUNT] = {
 	[IOSURFACE_PROPERTY_VALUE_SIZE] = "value size",
 	[IOSURFACE_PROPERTY_VALUE_COUNT] = "value count",
 	[IOSURFACE_PROPERTY_KEY_LENGTH] = "key length",
+};
+
+static const enum iosurface_allocator allocators[] = {
+	IOSURFACE_ALLOCATOR_MEMFD,
+	IOSURFACE_ALLOCATOR_GBM,
+	IOSURFACE_ALLOCATOR_DUMB,
 };
 
 static const char *allocator_name(enum iosurface_allocator allocator) {
@@ -154,6 +161,17 @@ static const char *purgeable_name(uint32_t state) {
 	}
 	return "unknown";
 }
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} usage_bits[] = {
+	{ IOSURFACE_USAGE_CPU_READ, "cpu-read" },
+	{ IOSURFACE_USAGE_CPU_WRITE, "cpu-write" },
+	{ IOSURFACE_USAGE_GPU_READ, "gpu-read" },
+	{ IOSURFACE_USAGE_GPU_WRITE, "gpu-write" },
+	{ IOSURFACE_USAGE_SCANOUT, "scanout" },
+};
 
 static bool printable(uint8_t c) {
 	return c >= 0x20 && c < 0x7f;
@@ -296,11 +314,6 @@ static void print_compositor(struct iosurface_client *client, const char *displa
 	}
 
 	printf("\nallocators:");
-	const enum iosurface_allocator allocators[] = {
-		IOSURFACE_ALLOCATOR_MEMFD,
-		IOSURFACE_ALLOCATOR_GBM,
-		IOSURFACE_ALLOCATOR_DUMB,
-	};
 	for (size_t i = 0; i < sizeof(allocators) / sizeof(allocators[0]); i++) {
 		if (iosurface_client_has_allocator(client, allocators[i])) {
 			printf(" %s", allocator_name(allocators[i]));
@@ -352,13 +365,8 @@ static void print_value(const struct iosurface_value *v, int depth) {
 		printf("integer %" PRId64 "\n", iosurface_value_get_integer(v));
 		return;
 	case IOSURFACE_VALUE_DOUBLE: {
-		// The shortest of 15 or 17 digits that reads back as the same double.
-		double d = iosurface_value_get_double(v);
 		char text[32];
-		snprintf(text, sizeof(text), "%.15g", d);
-		if (strtod(text, NULL) != d) {
-			snprintf(text, sizeof(text), "%.17g", d);
-		}
+		json_format_double(iosurface_value_get_double(v), text);
 		printf("double %s\n", text);
 		return;
 	}
@@ -420,30 +428,39 @@ static void print_plane(struct iosurface *s, size_t plane) {
 }
 
 static void print_usage_bits(uint32_t usage) {
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} bits[] = {
-		{ IOSURFACE_USAGE_CPU_READ, "cpu-read" },
-		{ IOSURFACE_USAGE_CPU_WRITE, "cpu-write" },
-		{ IOSURFACE_USAGE_GPU_READ, "gpu-read" },
-		{ IOSURFACE_USAGE_GPU_WRITE, "gpu-write" },
-		{ IOSURFACE_USAGE_SCANOUT, "scanout" },
-	};
 	if (usage == 0) {
 		printf("none");
 	}
 	const char *sep = "";
-	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
-		if (usage & bits[i].bit) {
-			printf("%s%s", sep, bits[i].name);
+	for (size_t i = 0; i < sizeof(usage_bits) / sizeof(usage_bits[0]); i++) {
+		if (usage & usage_bits[i].bit) {
+			printf("%s%s", sep, usage_bits[i].name);
 			sep = ", ";
 		}
 	}
 	printf("\n");
 }
 
-static int print_surface(struct iosurface *s, const char *source) {
+/* What takes a request to learn, asked once for either output. */
+struct surface_state {
+	int purgeable_error; /* 0, or the negative errno of the query */
+	uint32_t purgeable;
+	struct iosurface_value *values;
+};
+
+static int query_state(struct iosurface *s, struct surface_state *state) {
+	state->purgeable_error = iosurface_set_purgeable(s, IOSURFACE_PURGEABLE_KEEP_CURRENT,
+			&state->purgeable);
+	state->values = iosurface_copy_all_values(s);
+	if (state->values == NULL) {
+		fprintf(stderr, "iosurface-info: cannot read the values: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void print_surface(struct iosurface *s, const char *source,
+		const struct surface_state *state) {
 	const char *name = iosurface_get_name(s);
 	printf("surface %" PRIu32, iosurface_get_id(s));
 	if (name != NULL) {
@@ -487,20 +504,14 @@ static int print_surface(struct iosurface *s, const char *source) {
 			iosurface_get_global_use_count(s));
 	printf("  in use: %s\n", iosurface_is_in_use(s) ? "yes" : "no");
 
-	uint32_t state;
-	int ret = iosurface_set_purgeable(s, IOSURFACE_PURGEABLE_KEEP_CURRENT, &state);
-	if (ret == 0) {
-		printf("  purgeable: %s\n", purgeable_name(state));
+	if (state->purgeable_error == 0) {
+		printf("  purgeable: %s\n", purgeable_name(state->purgeable));
 	} else {
-		printf("  purgeable: unknown (%s)\n", strerror(-ret));
+		printf("  purgeable: unknown (%s)\n", strerror(-state->purgeable_error));
 	}
 	printf("  emptied: %s\n", iosurface_was_emptied(s) ? "yes" : "no");
 
-	struct iosurface_value *values = iosurface_copy_all_values(s);
-	if (values == NULL) {
-		fprintf(stderr, "iosurface-info: cannot read the values: %s\n", strerror(errno));
-		return -1;
-	}
+	const struct iosurface_value *values = state->values;
 	size_t count = iosurface_value_get_count(values);
 	printf("  values (%zu):%s\n", count, count == 0 ? " none" : "");
 	for (size_t i = 0; i < count; i++) {
@@ -509,8 +520,214 @@ static int print_surface(struct iosurface *s, const char *source) {
 		printf(": ");
 		print_value(iosurface_value_get_item(values, i), 2);
 	}
-	iosurface_value_free(values);
-	return 0;
+}
+
+/* ---- The same as JSON ---- */
+
+static void json_format(struct json *j, const char *key, uint32_t fourcc) {
+	char chars[5], name[32], ostype[16];
+	four_chars(fourcc, false, chars);
+	format_name(fourcc, name);
+	json_begin_object(j, key);
+	json_string(j, "fourcc", chars);
+	json_uint(j, "code", fourcc);
+	json_string(j, "name", name);
+	uint32_t os = iosurface_format_to_ostype(fourcc);
+	ostype_str(os, ostype);
+	if (os == 0) {
+		json_null(j, "ostype");
+	} else if (ostype[0] == '\'') {
+		ostype[5] = '\0';
+		json_string(j, "ostype", ostype + 1);
+	} else {
+		json_uint(j, "ostype", os);
+	}
+	json_end_object(j);
+}
+
+static void json_format_list(struct json *j, const char *key, const uint32_t *formats,
+		size_t count) {
+	json_begin_array(j, key);
+	for (size_t i = 0; i < count; i++) {
+		json_format(j, NULL, formats[i]);
+	}
+	json_end_array(j);
+}
+
+static void json_compositor(struct iosurface_client *client, const char *display_name) {
+	struct json j = { 0 };
+	json_begin_object(&j, NULL);
+	json_string(&j, "display", display_name);
+	const uint32_t *formats;
+	size_t count = iosurface_client_get_formats(client, &formats);
+	json_format_list(&j, "formats", formats, count);
+	count = iosurface_client_get_display_formats(client, &formats);
+	json_format_list(&j, "display_formats", formats, count);
+	json_begin_object(&j, "limits");
+	for (int p = 0; p < IOSURFACE_PROPERTY_COUNT; p++) {
+		json_begin_object(&j, property_names[p]);
+		json_uint(&j, "maximum", iosurface_client_get_property_maximum(client, p));
+		json_uint(&j, "alignment", iosurface_client_get_property_alignment(client, p));
+		json_end_object(&j);
+	}
+	json_end_object(&j);
+	json_begin_array(&j, "allocators");
+	for (size_t i = 0; i < sizeof(allocators) / sizeof(allocators[0]); i++) {
+		if (iosurface_client_has_allocator(client, allocators[i])) {
+			json_string(&j, NULL, allocator_name(allocators[i]));
+		}
+	}
+	json_end_array(&j);
+	uint64_t quota_bytes;
+	uint32_t quota_count;
+	iosurface_client_get_quota(client, &quota_bytes, &quota_count);
+	json_begin_object(&j, "quota");
+	json_uint(&j, "bytes", quota_bytes);
+	json_uint(&j, "surfaces", quota_count);
+	json_end_object(&j);
+	json_end_object(&j);
+}
+
+/* A value as {"type": ..., "value": ...}; bytes as a hexadecimal string. */
+static void json_value(struct json *j, const char *key, const struct iosurface_value *v) {
+	json_begin_object(j, key);
+	switch (iosurface_value_get_type(v)) {
+	case IOSURFACE_VALUE_STRING:
+		json_string(j, "type", "string");
+		json_string(j, "value", iosurface_value_get_string(v));
+		break;
+	case IOSURFACE_VALUE_INTEGER:
+		json_string(j, "type", "integer");
+		json_int(j, "value", iosurface_value_get_integer(v));
+		break;
+	case IOSURFACE_VALUE_DOUBLE:
+		json_string(j, "type", "double");
+		json_double(j, "value", iosurface_value_get_double(v));
+		break;
+	case IOSURFACE_VALUE_BOOLEAN:
+		json_string(j, "type", "boolean");
+		json_bool(j, "value", iosurface_value_get_boolean(v));
+		break;
+	case IOSURFACE_VALUE_BYTES: {
+		size_t len;
+		const uint8_t *bytes = iosurface_value_get_bytes(v, &len);
+		char *hex = malloc(2 * len + 1);
+		for (size_t i = 0; hex != NULL && i < len; i++) {
+			snprintf(hex + 2 * i, 3, "%02x", bytes[i]);
+		}
+		if (hex != NULL) {
+			hex[2 * len] = '\0';
+		}
+		json_string(j, "type", "bytes");
+		json_string(j, "value", hex);
+		free(hex);
+		break;
+	}
+	case IOSURFACE_VALUE_ARRAY:
+		json_string(j, "type", "array");
+		json_begin_array(j, "value");
+		for (size_t i = 0; i < iosurface_value_get_count(v); i++) {
+			json_value(j, NULL, iosurface_value_get_item(v, i));
+		}
+		json_end_array(j);
+		break;
+	case IOSURFACE_VALUE_DICTIONARY:
+		json_string(j, "type", "dictionary");
+		json_begin_object(j, "value");
+		for (size_t i = 0; i < iosurface_value_get_count(v); i++) {
+			json_value(j, iosurface_value_get_key(v, i), iosurface_value_get_item(v, i));
+		}
+		json_end_object(j);
+		break;
+	default:
+		json_string(j, "type", "unknown");
+		break;
+	}
+	json_end_object(j);
+}
+
+static void json_plane(struct json *j, struct iosurface *s, size_t plane) {
+	json_begin_object(j, NULL);
+	json_uint(j, "width", iosurface_get_width_of_plane(s, plane));
+	json_uint(j, "height", iosurface_get_height_of_plane(s, plane));
+	json_uint(j, "bytes_per_row", iosurface_get_bytes_per_row_of_plane(s, plane));
+	json_uint(j, "bytes_per_element", iosurface_get_bytes_per_element_of_plane(s, plane));
+	json_uint(j, "element_width", iosurface_get_element_width_of_plane(s, plane));
+	json_uint(j, "element_height", iosurface_get_element_height_of_plane(s, plane));
+	json_uint(j, "offset", iosurface_get_offset_of_plane(s, plane));
+	json_uint(j, "size", iosurface_get_size_of_plane(s, plane));
+	json_begin_array(j, "components");
+	size_t components = iosurface_get_number_of_components_of_plane(s, plane);
+	for (size_t c = 0; c < components; c++) {
+		json_begin_object(j, NULL);
+		json_string(j, "name",
+				component_name(iosurface_get_name_of_component_of_plane(s, plane, c)));
+		json_string(j, "type",
+				component_type(iosurface_get_type_of_component_of_plane(s, plane, c)));
+		json_string(j, "range",
+				component_range(iosurface_get_range_of_component_of_plane(s, plane, c)));
+		json_uint(j, "bit_depth", iosurface_get_bit_depth_of_component_of_plane(s, plane, c));
+		json_uint(j, "bit_offset", iosurface_get_bit_offset_of_component_of_plane(s, plane, c));
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_end_object(j);
+}
+
+static void json_surface(struct iosurface *s, const char *source,
+		const struct surface_state *state) {
+	struct json j = { 0 };
+	json_begin_object(&j, NULL);
+	json_string(&j, "source", source);
+	json_uint(&j, "id", iosurface_get_id(s));
+	json_string(&j, "name", iosurface_get_name(s));
+	json_uint(&j, "width", iosurface_get_width(s));
+	json_uint(&j, "height", iosurface_get_height(s));
+	json_format(&j, "pixel_format", iosurface_get_pixel_format(s));
+	json_bool(&j, "format_known", iosurface_format_is_known(iosurface_get_pixel_format(s)));
+	json_uint(&j, "bytes_per_element", iosurface_get_bytes_per_element(s));
+	json_uint(&j, "element_width", iosurface_get_element_width(s));
+	json_uint(&j, "element_height", iosurface_get_element_height(s));
+	json_uint(&j, "bytes_per_row", iosurface_get_bytes_per_row(s));
+	json_uint(&j, "offset", iosurface_get_offset(s));
+	json_uint(&j, "alloc_size", iosurface_get_alloc_size(s));
+	size_t planes = iosurface_get_plane_count(s);
+	json_uint(&j, "plane_count", planes);
+	json_begin_array(&j, "planes");
+	for (size_t p = 0; p < (planes == 0 ? 1 : planes); p++) {
+		json_plane(&j, s, p);
+	}
+	json_end_array(&j);
+	json_string(&j, "subsampling", subsampling_name(iosurface_get_subsampling(s)));
+	json_string(&j, "cache_mode", cache_mode_name(iosurface_get_cache_mode(s)));
+	json_begin_array(&j, "usage");
+	for (size_t i = 0; i < sizeof(usage_bits) / sizeof(usage_bits[0]); i++) {
+		if (iosurface_get_usage(s) & usage_bits[i].bit) {
+			json_string(&j, NULL, usage_bits[i].name);
+		}
+	}
+	json_end_array(&j);
+	json_bool(&j, "global", iosurface_is_global(s));
+	json_bool(&j, "pixel_size_casting", iosurface_allows_pixel_size_casting(s));
+	json_string(&j, "allocator", allocator_name(iosurface_get_allocator(s)));
+	json_bool(&j, "read_only", iosurface_is_read_only(s));
+	json_uint(&j, "seed", iosurface_get_seed(s));
+	json_int(&j, "use_count", iosurface_get_use_count(s));
+	json_uint(&j, "global_use_count", iosurface_get_global_use_count(s));
+	json_bool(&j, "in_use", iosurface_is_in_use(s));
+	if (state->purgeable_error == 0) {
+		json_string(&j, "purgeable", purgeable_name(state->purgeable));
+	} else {
+		json_null(&j, "purgeable");
+	}
+	json_bool(&j, "emptied", iosurface_was_emptied(s));
+	json_begin_object(&j, "values");
+	for (size_t i = 0; i < iosurface_value_get_count(state->values); i++) {
+		json_value(&j, iosurface_value_get_key(state->values, i),
+				iosurface_value_get_item(state->values, i));
+	}
+	json_end_object(&j);
+	json_end_object(&j);
 }
 
 /* Connects to an AF_UNIX socket and receives one port. Returns it or -1. */
@@ -562,7 +779,7 @@ static int receive_port(const char *path, char *source, size_t source_size) {
 /* ---- Main ---- */
 
 struct options {
-	bool headless;
+	bool headless, json;
 	const char *display;
 	int port_fd;
 	const char *socket_path;
@@ -579,6 +796,7 @@ static void print_usage(FILE *f, const char *program) {
 			"      --port-fd N      describe the surface of the port open as descriptor N\n"
 			"      --socket PATH    connect to an AF_UNIX socket, receive one port, describe\n"
 			"                       its surface\n"
+			"      --json           print JSON rather than text\n"
 			"  -h, --help           show this help\n",
 			program);
 }
@@ -589,6 +807,7 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 		{ "headless", no_argument, NULL, 'H' },
 		{ "port-fd", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -615,6 +834,9 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 		}
 		case 's':
 			options->socket_path = optarg;
+			break;
+		case 'j':
+			options->json = true;
 			break;
 		case 'h':
 			print_usage(stdout, argv[0]);
@@ -662,7 +884,12 @@ static int run(const struct options *options) {
 
 	if (port < 0) {
 		const char *name = options->display != NULL ? options->display : getenv("WAYLAND_DISPLAY");
-		print_compositor(client, name != NULL ? name : "wayland-0");
+		name = name != NULL ? name : "wayland-0";
+		if (options->json) {
+			json_compositor(client, name);
+		} else {
+			print_compositor(client, name);
+		}
 		status = 0;
 		goto out;
 	}
@@ -671,9 +898,16 @@ static int run(const struct options *options) {
 		fprintf(stderr, "iosurface-info: cannot redeem the %s: %s\n", source, strerror(errno));
 		goto out;
 	}
-	if (print_surface(surface, source) == 0) {
+	struct surface_state state = { 0 };
+	if (query_state(surface, &state) == 0) {
+		if (options->json) {
+			json_surface(surface, source, &state);
+		} else {
+			print_surface(surface, source, &state);
+		}
 		status = 0;
 	}
+	iosurface_value_free(state.values);
 
 out:
 	iosurface_unref(surface);

@@ -4,7 +4,8 @@
  *     test-iosurface-info formats PATH-TO-IOSURFACE-INFO
  *         the listing names ARGB8888 and NV12 and gives the compositor's width limit
  *     test-iosurface-info port PATH-TO-IOSURFACE-INFO
- *         a surface with values, passed as an inherited descriptor (--port-fd)
+ *         a surface with values, passed as an inherited descriptor (--port-fd), as text and
+ *         as JSON
  *     test-iosurface-info socket PATH-TO-IOSURFACE-INFO
  *         the same surface, passed over an AF_UNIX socket (--socket)
  *
@@ -215,6 +216,19 @@ static void test_port(void) {
 	wait_info(pid, output);
 	expect_surface(output, s);
 	expect(output, "port on descriptor");
+	free(output);
+
+	// The same as JSON.
+	const char *json_args[] = { "--json", "--port-fd", fd_text, NULL };
+	output = run_info(json_args, port, &pid);
+	wait_info(pid, output);
+	expect(output, "\"width\": 640,");
+	expect(output, "\"height\": 480,");
+	expect(output, "\"ostype\": \"BGRA\"");
+	expect(output,
+			"\"demo.label\": {\n      \"type\": \"string\",\n"
+			"      \"value\": \"hello from the test\"\n");
+	expect(output, "\"type\": \"integer\",\n          \"value\": 42\n");
 	free(output);
 	close(port);
 	iosurface_unref(s);
