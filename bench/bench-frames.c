@@ -24,7 +24,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,49 +142,6 @@ static int producer_iosurface(const struct frames_plan *plan) {
 	return 0;
 }
 
-static void send_ring(int sock, int fd) {
-	char byte = 'r';
-	struct iovec iov = { &byte, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	memset(&control, 0, sizeof(control));
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	CHECK_EQ(sendmsg(sock, &msg, MSG_NOSIGNAL), 1);
-}
-
-static int receive_ring(int sock) {
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	CHECK_EQ(recvmsg(sock, &msg, MSG_CMSG_CLOEXEC), 1);
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	CHECK(cmsg != NULL && cmsg->cmsg_type == SCM_RIGHTS);
-	int fd;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 static int producer_shm(const struct frames_plan *plan) {
 	size_t size = FRAME_SIZE * RING_SLOTS;
 	int fd = memfd_create("bench-ring", MFD_CLOEXEC);
@@ -193,7 +149,7 @@ static int producer_shm(const struct frames_plan *plan) {
 	CHECK_EQ(ftruncate(fd, (off_t)size), 0);
 	uint8_t *ring = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(ring != MAP_FAILED);
-	send_ring(plan->sock, fd);
+	bench_send_fd(plan->sock, fd);
 	close(fd);
 	uint32_t frame = 0;
 	char byte;
@@ -361,7 +317,7 @@ static void consumer_setup_iosurface(struct consumer *c) {
 
 static void consumer_setup_shm(struct consumer *c) {
 	const struct frames_plan *plan = c->plan;
-	int ring_fd = receive_ring(plan->sock);
+	int ring_fd = bench_receive_fd(plan->sock);
 	c->ring = mmap(NULL, FRAME_SIZE * RING_SLOTS, PROT_READ, MAP_SHARED, ring_fd, 0);
 	CHECK(c->ring != MAP_FAILED);
 	close(ring_fd);

@@ -25,62 +25,6 @@
 
 #include "bench.h"
 
-/* ---- Plain descriptor passing, for the floors ---- */
-
-static void send_fd(int sock, int fd) {
-	char byte = 'f';
-	struct iovec iov = { &byte, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	memset(&control, 0, sizeof(control));
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	ssize_t n;
-	do {
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n != 1) {
-		FAIL("sendmsg: %s", strerror(errno));
-	}
-}
-
-static int receive_fd(int sock) {
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	ssize_t n;
-	do {
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	if (n != 1 || cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS) {
-		FAIL("recvmsg: no descriptor (%zd, %s)", n, strerror(errno));
-	}
-	int fd;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
-}
-
 static void ack(int sock) {
 	char byte = 'k';
 	bench_write_full(sock, &byte, 1);
@@ -108,7 +52,7 @@ static int handoff_peer(void *data) {
 	CHECK_NOT_NULL(client);
 	for (int r = 0; r < plan->rounds; r++) {
 		for (int i = 0; i < plan->block; i++) {
-			int fd = receive_fd(plan->sock);
+			int fd = bench_receive_fd(plan->sock);
 			void *map = mmap(NULL, plan->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			CHECK(map != MAP_FAILED);
 			munmap(map, plan->size);
@@ -179,7 +123,7 @@ void bench_handoff(void) {
 		bool keep = r >= warm_rounds;
 		for (int i = 0; i < plan.block; i++) {
 			uint64_t t0 = bench_now_ns();
-			send_fd(sock, memfd);
+			bench_send_fd(sock, memfd);
 			wait_ack(sock);
 			if (keep) {
 				floor[k + (size_t)i] = (double)(bench_now_ns() - t0);
@@ -264,7 +208,7 @@ static int death_watcher(void *data) {
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	CHECK_GE(epfd, 0);
 	for (int i = 1; i <= plan->rounds * plan->block; i++) {
-		int fd = receive_fd(plan->floor_sock);
+		int fd = bench_receive_fd(plan->floor_sock);
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 		CHECK_EQ(epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev), 0);
 		ack(plan->floor_sock);
@@ -337,7 +281,7 @@ void bench_port_death(void) {
 		for (int i = 0; i < plan.block; i++) {
 			int fds[2];
 			CHECK_EQ(pipe2(fds, O_CLOEXEC), 0);
-			send_fd(floor_sv[0], fds[0]);
+			bench_send_fd(floor_sv[0], fds[0]);
 			close(fds[0]);
 			wait_ack(floor_sv[0]);
 			floor_iter++;

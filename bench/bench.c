@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -159,7 +160,6 @@ static int counter_open(void) {
 	attr.size = sizeof(attr);
 	attr.config = (uint64_t)id;
 	attr.disabled = 1;
-	attr.sample_period = 1;
 	int fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0) {
 		int err = errno;
@@ -180,9 +180,19 @@ int bench_syscalls_begin(void) {
 		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 		syscalls_overhead = counter_read(fd);
+		// And it must see system calls: 100 of them, exactly.
+		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
+		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+		for (int i = 0; i < 100; i++) {
+			syscall(SYS_getppid);
+		}
+		int64_t seen = counter_read(fd);
 		close(fd);
-		if (syscalls_overhead < 0) {
-			snprintf(syscalls_reason, sizeof(syscalls_reason), "cannot read the counter");
+		if (syscalls_overhead < 0 || seen - syscalls_overhead != 100) {
+			snprintf(syscalls_reason, sizeof(syscalls_reason),
+					"the counter saw %lld of 100 system calls",
+					(long long)(seen - syscalls_overhead));
+			syscalls_overhead = -1;
 			return -EIO;
 		}
 	}
@@ -273,6 +283,60 @@ void bench_write_full(int fd, const void *buf, size_t len) {
 		}
 		done += (size_t)n;
 	}
+}
+
+void bench_send_fd(int sock, int fd) {
+	char byte = 'f';
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	memset(&control, 0, sizeof(control));
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	ssize_t n;
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		FAIL("sendmsg: %s", strerror(errno));
+	}
+}
+
+int bench_receive_fd(int sock) {
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n;
+	do {
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+	if (n != 1 || cmsg == NULL || cmsg->cmsg_type != SCM_RIGHTS) {
+		FAIL("recvmsg: no descriptor (%zd, %s)", n, strerror(errno));
+	}
+	int fd;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
 }
 
 /* ---- The table ---- */

@@ -113,6 +113,11 @@ void bench_wait_child(pid_t pid, const char *what);
 void bench_read_full(int fd, void *buf, size_t len);
 void bench_write_full(int fd, const void *buf, size_t len);
 
+/** Sends a descriptor with one byte over SCM_RIGHTS, as the floors do, or fails. */
+void bench_send_fd(int sock, int fd);
+/** Receives a descriptor sent by bench_send_fd(), or fails. */
+int bench_receive_fd(int sock);
+
 /* The benchmarks, one per file. */
 void bench_alloc(void);
 void bench_handoff(void);
