@@ -434,6 +434,11 @@ IOSURFACE_EXPORT uint32_t iosurface_format_to_ostype(uint32_t fourcc) {
 	return ios_format_to_ostype(fourcc);
 }
 
+IOSURFACE_EXPORT const char *iosurface_format_get_name(uint32_t fourcc) {
+	const struct ios_format *fmt = ios_format_lookup(fourcc);
+	return fmt != NULL ? fmt->name : NULL;
+}
+
 IOSURFACE_EXPORT bool iosurface_format_is_known(uint32_t fourcc) {
 	return ios_format_lookup(fourcc) != NULL;
 }

@@ -256,6 +256,9 @@ IOSURFACE_EXPORT uint32_t iosurface_format_from_ostype(uint32_t ostype);
 /** The Apple OSType for a DRM fourcc; 0 if none. */
 IOSURFACE_EXPORT uint32_t iosurface_format_to_ostype(uint32_t fourcc);
 
+/** The name of a fourcc the library knows ("ARGB8888", "NV12", ...); NULL otherwise. */
+IOSURFACE_EXPORT const char *iosurface_format_get_name(uint32_t fourcc);
+
 /** Whether the library knows the layout and components of this fourcc. */
 IOSURFACE_EXPORT bool iosurface_format_is_known(uint32_t fourcc);
 
@@ -468,6 +471,8 @@ typedef void (*iosurface_notify_func_t)(struct iosurface *s, uint32_t event, uin
 /**
  * Asks to be told of events (a mask of iosurface_notify_events; 0 stops). The callback runs
  * when the client dispatches; poll iosurface_client_get_fd() to know when to.
+ * IOSURFACE_NOTIFY_NOT_IN_USE on a surface that is not in use at that moment is told at once
+ * (on the next dispatch), so a pool cannot miss a surface that was already free.
  */
 IOSURFACE_EXPORT int iosurface_set_notify(struct iosurface *s, uint32_t events,
 		iosurface_notify_func_t callback, void *data);
