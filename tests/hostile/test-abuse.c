@@ -348,6 +348,131 @@ TEST(client_that_never_reads_its_events) {
 	finish(hc, baseline);
 }
 
+/* ---- Values made large by one holder ---- */
+
+/* Sets max_count values of max_size encoded bytes under max_length keys on s. */
+static void fill_values(struct hostile_conn *c, struct hostile_surface *s, uint32_t tag) {
+	uint32_t count = c->limit_max[IOSURFACE_MANAGER_V1_PROPERTY_VALUE_COUNT];
+	uint32_t size = c->limit_max[IOSURFACE_MANAGER_V1_PROPERTY_VALUE_SIZE];
+	uint32_t key_len = c->limit_max[IOSURFACE_MANAGER_V1_PROPERTY_KEY_LENGTH];
+	CHECK_GT(count, 0);
+	CHECK_GE(size, 5);
+	CHECK_LT(key_len, 1000);
+	struct wl_array value;
+	wl_array_init(&value);
+	uint8_t *v = wl_array_add(&value, size);
+	CHECK_NOT_NULL(v);
+	// A string of size - 5 bytes: 's', little-endian length, bytes.
+	v[0] = 's';
+	uint32_t len = size - 5;
+	for (int b = 0; b < 4; b++) {
+		v[1 + b] = (uint8_t)(len >> (8 * b));
+	}
+	memset(v + 5, 'v', len);
+	char key[1001];
+	memset(key, 'k', key_len);
+	key[key_len] = '\0';
+	for (uint32_t i = 0; i < count; i++) {
+		snprintf(key, sizeof(key), "%u-%u-", tag, i);
+		key[strlen(key)] = 'k';
+		iosurface_v1_set_value(s->proxy, key, &value);
+		// libwayland-client gives up on EAGAIN: never run far ahead of the compositor.
+		if (i % 4 == 3) {
+			hostile_roundtrip(c);
+		}
+	}
+	wl_array_release(&value);
+}
+
+TEST(huge_get_values_answer_made_by_another_holder_does_not_cut_the_reader_off) {
+	// One client fills a shared surface with the most values of the largest size; another
+	// holder asks for all values and reads the answer a little later, as a busy client
+	// would. The answer (some 214 KB) must not cost the reader its connection.
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *h = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(h, 16, 16);
+	uint32_t serial;
+	int port = hostile_take_port(h, &serial);
+	iosurface_v1_bind_port(s->proxy, serial, 1);
+	hostile_roundtrip(h);
+	struct hostile_conn *reader = hostile_connect();
+	struct hostile_surface *r = hostile_surface_wrap(reader,
+			iosurface_manager_v1_redeem_port(reader->manager, port));
+	hostile_roundtrip(reader);
+	close(port);
+	CHECK(r->done);
+	fill_values(h, s, 1);
+	hostile_roundtrip(h);
+	CHECK_EQ(s->set_value_failed, 0);
+
+	iosurface_v1_get_values(r->proxy, NULL);
+	CHECK_GE(wl_display_flush(reader->display), 0);
+	harness_sleep_ms(500);
+	int ret = wl_display_roundtrip(reader->display);
+	int err = wl_display_get_error(reader->display);
+	uint32_t values = r->values;
+	hostile_surface_destroy(r);
+	hostile_disconnect(reader);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(h);
+	hostile_disconnect(h);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+	if (ret < 0) {
+		FAIL("the reader lost its connection (error %d: %s) after %u of %u values: the "
+				"compositor could not queue the answer to get_values", err, strerror(err),
+				values, 64u);
+	}
+	CHECK_EQ(values, 64);
+}
+
+static long compositor_rss_kib(struct harness_compositor *hc) {
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)harness_compositor_pid(hc));
+	char *text = harness_read_file(path, NULL);
+	CHECK_NOT_NULL(text);
+	const char *line = strstr(text, "VmRSS:");
+	CHECK_NOT_NULL(line);
+	long kib = strtol(line + strlen("VmRSS:"), NULL, 10);
+	free(text);
+	return kib;
+}
+
+TEST(memory_a_client_makes_the_compositor_hold_is_bounded_by_its_quota) {
+	// With a 1 MiB byte quota, a client makes 256 one-page surfaces (its whole quota) and
+	// attaches the most values of the largest size to each: the compositor stores them in
+	// its own heap. That memory must stay near the client's quota, not 50 times it.
+	struct harness_compositor *hc =
+			harness_compositor_start(HOSTILE_ARGS("--quota-bytes", "1048576"));
+	struct hostile_conn *c = hostile_connect();
+	long before = compositor_rss_kib(hc);
+	struct hostile_surface *s[256];
+	int made = 0;
+	for (; made < 256; made++) {
+		s[made] = hostile_create(c, 32, 32, DRM_FORMAT_ARGB8888, 0);
+		if (!s[made]->done) {
+			hostile_expect_failed(s[made], IOSURFACE_V1_FAILURE_QUOTA_BYTES);
+			hostile_surface_destroy(s[made]);
+			break;
+		}
+		fill_values(c, s[made], (uint32_t)made);
+	}
+	hostile_roundtrip(c);
+	long grown = compositor_rss_kib(hc) - before;
+	for (int i = 0; i < made; i++) {
+		hostile_surface_destroy(s[i]);
+	}
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+	// Slack for the compositor's own bookkeeping of 256 surfaces.
+	if (grown > 1024 + 16 * 1024) {
+		FAIL("a client with a 1 MiB quota made the compositor's resident memory grow by %ld "
+				"KiB (%d surfaces with values)", grown, made);
+	}
+}
+
 int main(int argc, char **argv) {
 	return harness_main(argc, argv);
 }
