@@ -21,7 +21,11 @@
 #define OSTYPE(a, b, c, d) \
 	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
 
-enum kind { RGB, RGB_FLOAT, YUV };
+enum kind {
+	RGB,
+	RGB_FLOAT,
+	YUV,
+};
 
 struct expected_plane {
 	uint8_t bytes_per_element, element_width, element_height, h_subsampling, v_subsampling;
@@ -86,7 +90,7 @@ static const struct expected_format expected[] = {
 
 #define EXPECTED_COUNT (sizeof(expected) / sizeof(expected[0]))
 
-/* ---- The drm_fourcc.h notation: "[hi:0] N1:N2:...:Nk s1:s2:...:sk", most significant first ---- */
+/* ---- drm_fourcc.h notation: "[hi:0] N1:...:Nk s1:...:sk", most significant first ---- */
 
 struct parsed_component {
 	enum iosurface_component_name name;
