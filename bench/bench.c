@@ -386,7 +386,7 @@ struct bench_entry {
 	int timeout_s; /* full run; quick runs get a fifth, at least 60 s */
 };
 
-#define BENCH_ENTRY(fn, timeout) { { #fn + 6, fn, __FILE__, __LINE__ }, timeout }
+#define BENCH_ENTRY(fn, timeout) { { &#fn[6], fn, __FILE__, __LINE__ }, timeout }
 
 static const struct bench_entry benchmarks[] = {
 	BENCH_ENTRY(bench_alloc, 300),

@@ -154,10 +154,17 @@ static uint32_t or_default(uint32_t value, uint32_t fallback) {
 
 enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 		const struct ios_limits *limits, struct ios_layout *out, char *msg, size_t msg_size) {
-	struct ios_limits defaults = { IOS_MAX_DIMENSION, IOS_MAX_ALLOC_SIZE };
-	if (limits == NULL) {
-		limits = &defaults;
+	// Limits may be lowered, never raised: the overflow reasoning above depends on them.
+	struct ios_limits clamped = { IOS_MAX_DIMENSION, IOS_MAX_ALLOC_SIZE };
+	if (limits != NULL) {
+		if (limits->max_dimension != 0 && limits->max_dimension < clamped.max_dimension) {
+			clamped.max_dimension = limits->max_dimension;
+		}
+		if (limits->max_alloc_size != 0 && limits->max_alloc_size < clamped.max_alloc_size) {
+			clamped.max_alloc_size = limits->max_alloc_size;
+		}
 	}
+	limits = &clamped;
 	enum ios_layout_status status;
 	memset(out, 0, sizeof(*out));
 	if (msg != NULL && msg_size > 0) {

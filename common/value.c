@@ -350,7 +350,7 @@ IOSURFACE_EXPORT const struct iosurface_value *iosurface_value_dictionary_get(
 struct writer {
 	uint8_t *data;
 	size_t len, cap;
-	bool failed;
+	bool failed, no_memory;
 };
 
 static void put(struct writer *w, const void *src, size_t n) {
@@ -370,6 +370,7 @@ static void put(struct writer *w, const void *src, size_t n) {
 		uint8_t *data = realloc(w->data, cap);
 		if (data == NULL) {
 			w->failed = true;
+			w->no_memory = true;
 			return;
 		}
 		w->data = data;
@@ -457,7 +458,7 @@ int ios_value_encode(const struct iosurface_value *v, uint8_t **out, size_t *out
 	encode(&w, v, 1);
 	if (w.failed) {
 		free(w.data);
-		return -EMSGSIZE;
+		return w.no_memory ? -ENOMEM : -EMSGSIZE;
 	}
 	*out = w.data;
 	*out_len = w.len;
@@ -508,8 +509,8 @@ static bool get_blob(struct reader *r, const uint8_t **data, uint32_t *len) {
 	return true;
 }
 
-/* Decodes one value; with build false only checks it. */
-static bool decode(struct reader *r, unsigned depth, bool build, struct iosurface_value **out) {
+/* Decodes one value into *out. */
+static bool decode(struct reader *r, unsigned depth, struct iosurface_value **out) {
 	uint8_t tag;
 	if (depth > IOS_MAX_VALUE_DEPTH || !get(r, &tag, 1)) {
 		return false;
@@ -527,23 +528,18 @@ static bool decode(struct reader *r, unsigned depth, bool build, struct iosurfac
 		if (tag == 's' && memchr(blob, '\0', len) != NULL) {
 			return false;
 		}
-		if (build) {
-			v = value_new_blob(tag == 's' ? IOSURFACE_VALUE_STRING : IOSURFACE_VALUE_BYTES, blob,
-					len);
-		}
+		v = value_new_blob(tag == 's' ? IOSURFACE_VALUE_STRING : IOSURFACE_VALUE_BYTES, blob, len);
 		break;
 	case 'i':
 	case 'd':
 		if (!get_u64(r, &bits)) {
 			return false;
 		}
-		if (build) {
-			v = value_new(tag == 'i' ? IOSURFACE_VALUE_INTEGER : IOSURFACE_VALUE_DOUBLE);
-			if (v != NULL && tag == 'i') {
-				v->u.i = (int64_t)bits;
-			} else if (v != NULL) {
-				memcpy(&v->u.d, &bits, sizeof(bits));
-			}
+		v = value_new(tag == 'i' ? IOSURFACE_VALUE_INTEGER : IOSURFACE_VALUE_DOUBLE);
+		if (v != NULL && tag == 'i') {
+			v->u.i = (int64_t)bits;
+		} else if (v != NULL) {
+			memcpy(&v->u.d, &bits, sizeof(bits));
 		}
 		break;
 	case 'b':;
@@ -551,9 +547,7 @@ static bool decode(struct reader *r, unsigned depth, bool build, struct iosurfac
 		if (!get(r, &b, 1) || b > 1) {
 			return false;
 		}
-		if (build) {
-			v = iosurface_value_new_boolean(b);
-		}
+		v = iosurface_value_new_boolean(b);
 		break;
 	case 'a':
 	case 'm':
@@ -561,11 +555,9 @@ static bool decode(struct reader *r, unsigned depth, bool build, struct iosurfac
 		if (!get_u32(r, &count) || count > (r->len - r->pos) / 2) {
 			return false;
 		}
-		if (build) {
-			v = value_new(tag == 'a' ? IOSURFACE_VALUE_ARRAY : IOSURFACE_VALUE_DICTIONARY);
-			if (v == NULL) {
-				return false;
-			}
+		v = value_new(tag == 'a' ? IOSURFACE_VALUE_ARRAY : IOSURFACE_VALUE_DICTIONARY);
+		if (v == NULL) {
+			return false;
 		}
 		for (uint32_t i = 0; i < count; i++) {
 			const uint8_t *key = NULL;
@@ -576,21 +568,22 @@ static bool decode(struct reader *r, unsigned depth, bool build, struct iosurfac
 				return false;
 			}
 			struct iosurface_value *item = NULL;
-			if (!decode(r, depth + 1, build, &item)) {
+			if (!decode(r, depth + 1, &item)) {
 				iosurface_value_free(v);
 				return false;
-			}
-			if (!build) {
-				continue;
 			}
 			int ret;
 			if (tag == 'a') {
 				ret = iosurface_value_array_append(v, item);
 			} else {
+				// A key twice would make two encodings of one dictionary; refuse it.
 				char *k = strndup((const char *)key, key_len);
-				ret = k == NULL ? -ENOMEM : iosurface_value_dictionary_set(v, k, item);
-				if (k == NULL) {
+				if (k == NULL || iosurface_value_dictionary_get(v, k) != NULL) {
 					iosurface_value_free(item);
+					ret = -EINVAL;
+				} else {
+					// Frees item itself on failure.
+					ret = iosurface_value_dictionary_set(v, k, item);
 				}
 				free(k);
 			}
@@ -603,19 +596,17 @@ static bool decode(struct reader *r, unsigned depth, bool build, struct iosurfac
 	default:
 		return false;
 	}
-	if (build) {
-		if (v == NULL) {
-			return false;
-		}
-		*out = v;
+	if (v == NULL) {
+		return false;
 	}
+	*out = v;
 	return true;
 }
 
 struct iosurface_value *ios_value_decode(const uint8_t *data, size_t len) {
 	struct reader r = { data, len, 0 };
 	struct iosurface_value *v = NULL;
-	if (data == NULL || !decode(&r, 1, true, &v) || r.pos != len) {
+	if (data == NULL || !decode(&r, 1, &v) || r.pos != len) {
 		iosurface_value_free(v);
 		errno = EINVAL;
 		return NULL;
@@ -624,6 +615,8 @@ struct iosurface_value *ios_value_decode(const uint8_t *data, size_t len) {
 }
 
 bool ios_value_validate(const uint8_t *data, size_t len) {
-	struct reader r = { data, len, 0 };
-	return data != NULL && decode(&r, 1, false, NULL) && r.pos == len;
+	// Values are small (IOS_MAX_VALUE_SIZE); building one is the simplest complete check.
+	struct iosurface_value *v = ios_value_decode(data, len);
+	iosurface_value_free(v);
+	return v != NULL;
 }

@@ -480,6 +480,7 @@ static void test_malformed(void) {
 		{ BYTES("m\1\0\0\0\2\0\0\0k\0b\1"), "dictionary key with a NUL" },
 		{ BYTES("m\1\0\0\0\xff\xff\xff\xff" "kb\1"), "dictionary key length 2^32-1" },
 		{ BYTES("m\1\0\0\0\1\0\0\0kz"), "dictionary value with an unknown tag" },
+		{ BYTES("m\2\0\0\0\1\0\0\0kb\1\1\0\0\0kb\0"), "dictionary key twice" },
 		{ BYTES("i\1\0\0\0\0\0\0"), "integer of 7 bytes" },
 		{ BYTES("d\0\0\0\0"), "double of 4 bytes" },
 		{ BYTES("b\1b\1"), "two values" },

@@ -369,7 +369,10 @@ IOSURFACE_EXPORT struct iosurface_value *iosurface_value_new_dictionary(void);
 /** Appends item to an array, taking ownership of item (freed on failure too). */
 IOSURFACE_EXPORT int iosurface_value_array_append(struct iosurface_value *array,
 		struct iosurface_value *item);
-/** Sets key in a dictionary, taking ownership of item; replaces an existing key. */
+/**
+ * Sets key in a dictionary, taking ownership of item (freed on failure too); replaces an
+ * existing key. -EINVAL for an empty key.
+ */
 IOSURFACE_EXPORT int iosurface_value_dictionary_set(struct iosurface_value *dict, const char *key,
 		struct iosurface_value *item);
 IOSURFACE_EXPORT struct iosurface_value *iosurface_value_copy(const struct iosurface_value *v);
