@@ -223,6 +223,96 @@ TEST(quota_counts_surfaces_kept_alive_by_ports_until_the_port_dies) {
 	CHECK_EQ(harness_compositor_stop(hc), 0);
 }
 
+/* ---- Objects ---- */
+
+TEST(objects_beyond_max_objects_are_failed_quota_count) {
+	// Each iosurface_v1 takes a slot of the state pool; past the limit, creates, redeems and
+	// lookups fail, and a freed slot is given again.
+	struct harness_compositor *hc = harness_compositor_start(HOSTILE_ARGS("--max-objects", "3"));
+	struct hostile_conn *c = hostile_connect();
+	CHECK_EQ(c->pool_size, 3 * 32);
+	struct hostile_surface *s[3];
+	for (int i = 0; i < 3; i++) {
+		s[i] = hostile_create_ok(c, 16, 16);
+		CHECK_LT(s[i]->slot, 3);
+	}
+	struct hostile_surface *x = hostile_create(c, 16, 16, DRM_FORMAT_ARGB8888, 0);
+	hostile_expect_failed(x, IOSURFACE_V1_FAILURE_QUOTA_COUNT);
+	// The redeem of a live, bound port fails the same way, and closes what it received.
+	uint32_t serial;
+	int port = hostile_take_port(c, &serial);
+	iosurface_v1_bind_port(s[0]->proxy, serial, 0);
+	struct hostile_surface *r = hostile_surface_wrap(c,
+			iosurface_manager_v1_redeem_port(c->manager, port));
+	hostile_roundtrip(c);
+	hostile_expect_failed(r, IOSURFACE_V1_FAILURE_QUOTA_COUNT);
+	hostile_surface_destroy(r);
+	hostile_surface_destroy(x);
+	// A slot given back is used again, zeroed.
+	uint32_t freed = s[1]->slot;
+	hostile_surface_destroy(s[1]);
+	hostile_roundtrip(c);
+	s[1] = hostile_surface_wrap(c, iosurface_manager_v1_redeem_port(c->manager, port));
+	hostile_roundtrip(c);
+	CHECK(s[1]->done);
+	CHECK_EQ(s[1]->slot, freed);
+	close(port);
+	// Requests on an object that got no slot are not_ready.
+	x = hostile_create(c, 16, 16, DRM_FORMAT_ARGB8888, 0);
+	hostile_expect_failed(x, IOSURFACE_V1_FAILURE_QUOTA_COUNT);
+	iosurface_v1_set_in_use(x->proxy, 1);
+	hostile_expect_error(c, x->proxy, &iosurface_v1_interface, IOSURFACE_V1_ERROR_NOT_READY);
+	hostile_surface_destroy(x);
+	for (int i = 0; i < 3; i++) {
+		hostile_surface_destroy(s[i]);
+	}
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+TEST(children_outlive_a_destroyed_manager) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 16, 16);
+	struct iosurface_params_v1 *p = iosurface_manager_v1_create_params(c->manager);
+	iosurface_params_v1_set_size(p, 32, 32);
+	iosurface_params_v1_set_format(p, DRM_FORMAT_ARGB8888);
+	iosurface_manager_v1_destroy(c->manager);
+	c->manager = NULL;
+	hostile_roundtrip(c);
+	// The params object and the surface still work; binding a port gets no new one.
+	struct hostile_surface *t = hostile_surface_wrap(c, iosurface_params_v1_create(p));
+	iosurface_params_v1_destroy(p);
+	uint32_t serial;
+	int port = hostile_take_port(c, &serial);
+	uint32_t received = c->ports_received;
+	iosurface_v1_bind_port(s->proxy, serial, 0);
+	iosurface_v1_set_in_use(t->proxy, 1);
+	iosurface_v1_get_values(s->proxy, NULL);
+	hostile_roundtrip(c);
+	CHECK(t->done);
+	CHECK_EQ(s->values_done, 1);
+	CHECK_EQ(c->ports_received, received);
+	// Another client redeems the port bound after the manager went.
+	struct hostile_conn *b = hostile_connect();
+	struct hostile_surface *r = hostile_surface_wrap(b,
+			iosurface_manager_v1_redeem_port(b->manager, port));
+	hostile_roundtrip(b);
+	close(port);
+	CHECK(r->done);
+	CHECK_EQ(r->id, s->id);
+	hostile_surface_destroy(r);
+	hostile_roundtrip(b);
+	hostile_disconnect(b);
+	hostile_surface_destroy(t);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
 /* ---- Lookup ---- */
 
 static struct hostile_surface *create_with_flags(struct hostile_conn *c, uint32_t flags) {

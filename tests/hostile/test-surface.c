@@ -193,7 +193,7 @@ TEST(request_before_done_on_a_pending_redeem_is_not_ready) {
 
 /* Malformed encodings, each sent on a fresh connection. */
 static int malformed_index;
-#define MALFORMED_COUNT 12
+#define MALFORMED_COUNT 13
 
 static void build_malformed(struct wl_array *a, int index) {
 	switch (index) {
@@ -253,6 +253,15 @@ static void build_malformed(struct wl_array *a, int index) {
 		put_u32(a, 1);
 		put_u32(a, 0x7fffffff);
 		put_bytes(a, "kk", 2);
+		break;
+	case 12: // dictionary with one key twice
+		put_u8(a, 'm');
+		put_u32(a, 2);
+		for (int i = 0; i < 2; i++) {
+			put_u32(a, 1);
+			put_u8(a, 'k');
+			put_integer(a, i);
+		}
 		break;
 	}
 }
