@@ -614,6 +614,52 @@ static bool compositor_poll(struct harness_compositor *hc) {
 	return true;
 }
 
+// The soft limit on open files of a process, from /proc/PID/limits; -1 if unknown.
+static long soft_fd_limit(pid_t pid) {
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	char *text = harness_read_file(path, NULL);
+	if (text == NULL) {
+		return -1;
+	}
+	long limit = -1;
+	const char *line = strstr(text, "Max open files");
+	if (line != NULL) {
+		char *end;
+		limit = strtol(line + strlen("Max open files"), &end, 10);
+		if (end == line + strlen("Max open files")) {
+			limit = -1;
+		}
+	}
+	free(text);
+	return limit;
+}
+
+int harness_compositor_count_fds(struct harness_compositor *hc) {
+	// valgrind keeps its own descriptors just below the real soft limit and lowers the limit
+	// its client sees; nothing else opens descriptors that high.
+	long limit = soft_fd_limit(hc->pid);
+	long ceiling = limit > 64 ? limit - 32 : LONG_MAX;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)hc->pid);
+	DIR *dir = opendir(path);
+	if (dir == NULL) {
+		return -errno;
+	}
+	int count = 0;
+	struct dirent *de;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.') {
+			continue;
+		}
+		if (strtol(de->d_name, NULL, 10) < ceiling) {
+			count++;
+		}
+	}
+	closedir(dir);
+	return count;
+}
+
 bool harness_compositor_alive(struct harness_compositor *hc) {
 	return compositor_poll(hc);
 }

@@ -264,6 +264,13 @@ const char *harness_compositor_socket(const struct harness_compositor *hc);
 int harness_compositor_wait_line(struct harness_compositor *hc, const char *prefix,
 		int timeout_ms, char *out, size_t out_size);
 
+/**
+ * The number of descriptors open in the compositor process (/proc/PID/fd), leaving out those a
+ * wrapper such as valgrind keeps for itself at the top of the descriptor range (within 32 of
+ * the soft RLIMIT_NOFILE). A negative errno if it cannot be read.
+ */
+int harness_compositor_count_fds(struct harness_compositor *hc);
+
 /** Whether the compositor process is still running (not exited, not a zombie). */
 bool harness_compositor_alive(struct harness_compositor *hc);
 

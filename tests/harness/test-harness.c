@@ -93,6 +93,9 @@ TEST(compositor_start_stop) {
 	// Consumed: a second wait does not see it again.
 	CHECK_ERRNO(harness_compositor_wait_line(hc, "WAYLAND_DISPLAY=", 200, NULL, 0), ETIMEDOUT);
 
+	// Its descriptors can be counted from here (the handoff tests watch them).
+	CHECK_GE(harness_compositor_count_fds(hc), 3);
+
 	// SIGTERM ends it with status 0; everything is removed and the environment restored.
 	CHECK_EQ(harness_compositor_stop(hc), 0);
 	CHECK(!path_exists(dir));
