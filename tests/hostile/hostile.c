@@ -103,8 +103,7 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
+static void registry_handle_global_remove(void *data, struct wl_registry *registry, uint32_t name) {
 }
 
 static const struct wl_registry_listener registry_listener = {
@@ -144,9 +143,10 @@ void hostile_roundtrip(struct hostile_conn *conn) {
 		const struct wl_interface *iface = NULL;
 		uint32_t id = 0;
 		int err = wl_display_get_error(conn->display);
-		uint32_t code = err == EPROTO ?
-				wl_display_get_protocol_error(conn->display, &iface, &id) :
-				0;
+		uint32_t code = 0;
+		if (err == EPROTO) {
+			code = wl_display_get_protocol_error(conn->display, &iface, &id);
+		}
 		FAIL("the connection broke: error %d (%s), protocol error %u on %s@%u: %s", err,
 				strerror(err), code, iface != NULL ? iface->name : "-", id, last_log);
 	}
@@ -236,12 +236,11 @@ int hostile_take_port(struct hostile_conn *conn, uint32_t *serial) {
 
 /* ---- Surfaces ---- */
 
-static void surface_handle_description(void *data, struct iosurface_v1 *proxy,
-		uint32_t surface_id, uint32_t width, uint32_t height, uint32_t format,
-		uint32_t bytes_per_element, uint32_t element_width, uint32_t element_height,
-		uint32_t bytes_per_row, uint32_t offset, uint32_t alloc_size, uint32_t plane_count,
-		uint32_t cache_mode, uint32_t usage, uint32_t flags, uint32_t allocator,
-		uint32_t read_only) {
+static void surface_handle_description(void *data, struct iosurface_v1 *proxy, uint32_t surface_id,
+		uint32_t width, uint32_t height, uint32_t format, uint32_t bytes_per_element,
+		uint32_t element_width, uint32_t element_height, uint32_t bytes_per_row, uint32_t offset,
+		uint32_t alloc_size, uint32_t plane_count, uint32_t cache_mode, uint32_t usage,
+		uint32_t flags, uint32_t allocator, uint32_t read_only) {
 	struct hostile_surface *s = data;
 	s->described = true;
 	s->id = surface_id;
@@ -413,8 +412,7 @@ struct hostile_surface *hostile_create_ok(struct hostile_conn *conn, uint32_t wi
 		uint32_t height) {
 	struct hostile_surface *s = hostile_create(conn, width, height, DRM_FORMAT_ARGB8888, 0);
 	if (!s->done) {
-		FAIL("create %ux%u ARGB8888 failed: reason %u: %s", width, height, s->reason,
-				s->message);
+		FAIL("create %ux%u ARGB8888 failed: reason %u: %s", width, height, s->reason, s->message);
 	}
 	CHECK(s->mem_fd[0] >= 0);
 	return s;
@@ -427,22 +425,22 @@ void hostile_expect_error_at(const char *file, int line, struct hostile_conn *co
 	last_log[0] = '\0';
 	int ret = wl_display_roundtrip(conn->display);
 	if (ret != -1) {
-		harness_fail_at(file, line, "expected protocol error %u on %s, but the roundtrip "
-				"succeeded (%d)", code, iface->name, ret);
+		harness_fail_at(file, line, "expected protocol error %u on %s; the roundtrip gave %d", code,
+				iface->name, ret);
 	}
 	int err = wl_display_get_error(conn->display);
 	if (err != EPROTO) {
-		harness_fail_at(file, line, "expected EPROTO (protocol error %u on %s), got error %d "
-				"(%s)", code, iface->name, err, strerror(err));
+		harness_fail_at(file, line, "expected EPROTO (error %u on %s), got error %d (%s)", code,
+				iface->name, err, strerror(err));
 	}
 	const struct wl_interface *got_iface = NULL;
 	uint32_t id = 0;
 	uint32_t got = wl_display_get_protocol_error(conn->display, &got_iface, &id);
 	uint32_t want_id = object != NULL ? wl_proxy_get_id(object) : id;
 	if (got_iface != iface || got != code || id != want_id) {
-		harness_fail_at(file, line, "expected protocol error %u on %s@%u, got %u on %s@%u "
-				"(\"%s\")", code, iface->name, want_id, got,
-				got_iface != NULL ? got_iface->name : "(none)", id, last_log);
+		const char *got_name = got_iface != NULL ? got_iface->name : "(none)";
+		harness_fail_at(file, line, "expected protocol error %u on %s@%u, got %u on %s@%u (\"%s\")",
+				code, iface->name, want_id, got, got_name, id, last_log);
 	}
 }
 

@@ -159,8 +159,8 @@ TEST(closed_unbound_ports_do_not_count_against_reserve_ports) {
 		uint32_t code = wl_display_get_protocol_error(c->display, &iface, NULL);
 		hostile_disconnect(c);
 		CHECK_EQ(harness_compositor_stop(hc), 0);
-		FAIL("reserve_ports(%u) with no live unbound port gave protocol error %u on %s",
-				initial, code, iface != NULL ? iface->name : "-");
+		FAIL("reserve_ports(%u) with no live unbound port gave protocol error %u on %s", initial,
+				code, iface != NULL ? iface->name : "-");
 	}
 	CHECK_EQ(c->ports_received - before, initial);
 	hostile_disconnect(c);
@@ -259,8 +259,8 @@ TEST(clients_killed_while_creating_leave_nothing_behind) {
 	// Everything the dead clients had is gone; only our connection and its ports remain.
 	int now = hostile_wait_fd_count(hc, parent_count, 2000);
 	if (now != parent_count) {
-		FAIL("%d descriptors in the compositor after the killed clients are gone, %d before "
-				"they came", now, parent_count);
+		FAIL("%d descriptors in the compositor once the killed clients are gone, %d before", now,
+				parent_count);
 	}
 	// Binding the port they redeemed (waiters gone) is harmless, and it still works.
 	struct hostile_surface *s = hostile_create_ok(parent, 16, 16);
@@ -419,9 +419,9 @@ TEST(huge_get_values_answer_made_by_another_holder_does_not_cut_the_reader_off) 
 	hostile_check_serving(hc);
 	CHECK_EQ(harness_compositor_stop(hc), 0);
 	if (ret < 0) {
-		FAIL("the reader lost its connection (error %d: %s) after %u of %u values: the "
-				"compositor could not queue the answer to get_values", err, strerror(err),
-				values, 64u);
+		// The compositor could not queue the answer to get_values and cut the reader off.
+		FAIL("the reader lost its connection (error %d: %s) after %u of 64 values", err,
+				strerror(err), values);
 	}
 	CHECK_EQ(values, 64);
 }
@@ -442,8 +442,8 @@ TEST(memory_a_client_makes_the_compositor_hold_is_bounded_by_its_quota) {
 	// With a 1 MiB byte quota, a client makes 256 one-page surfaces (its whole quota) and
 	// attaches the most values of the largest size to each: the compositor stores them in
 	// its own heap. That memory must stay near the client's quota, not 50 times it.
-	struct harness_compositor *hc =
-			harness_compositor_start(HOSTILE_ARGS("--quota-bytes", "1048576"));
+	struct harness_compositor *hc = harness_compositor_start(
+			HOSTILE_ARGS("--quota-bytes", "1048576"));
 	struct hostile_conn *c = hostile_connect();
 	long before = compositor_rss_kib(hc);
 	struct hostile_surface *s[256];
@@ -468,8 +468,8 @@ TEST(memory_a_client_makes_the_compositor_hold_is_bounded_by_its_quota) {
 	CHECK_EQ(harness_compositor_stop(hc), 0);
 	// Slack for the compositor's own bookkeeping of 256 surfaces.
 	if (grown > 1024 + 16 * 1024) {
-		FAIL("a client with a 1 MiB quota made the compositor's resident memory grow by %ld "
-				"KiB (%d surfaces with values)", grown, made);
+		FAIL("with a 1 MiB quota, a client grew the compositor's memory by %ld KiB (%d surfaces)",
+				grown, made);
 	}
 }
 

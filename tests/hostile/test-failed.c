@@ -129,8 +129,8 @@ TEST(quota_count_exceeded_is_failed_and_destroy_frees_it) {
 
 TEST(quota_bytes_exceeded_is_failed_and_destroy_frees_it) {
 	// 256x256 ARGB8888 is 262144 bytes: four fit in 1 MiB.
-	struct harness_compositor *hc =
-			harness_compositor_start(HOSTILE_ARGS("--quota-bytes", "1048576"));
+	struct harness_compositor *hc = harness_compositor_start(
+			HOSTILE_ARGS("--quota-bytes", "1048576"));
 	struct hostile_conn *c = hostile_connect();
 	CHECK_EQ(c->quota_bytes, 1048576);
 	struct hostile_surface *s[4];
@@ -168,8 +168,8 @@ TEST(quota_bytes_exceeded_is_failed_and_destroy_frees_it) {
 }
 
 TEST(quota_bytes_one_surface_larger_than_quota_is_failed) {
-	struct harness_compositor *hc =
-			harness_compositor_start(HOSTILE_ARGS("--quota-bytes", "1048576"));
+	struct harness_compositor *hc = harness_compositor_start(
+			HOSTILE_ARGS("--quota-bytes", "1048576"));
 	struct hostile_conn *c = hostile_connect();
 	struct hostile_surface *x = hostile_create(c, 1024, 1024, DRM_FORMAT_ARGB8888, 0);
 	hostile_expect_failed(x, IOSURFACE_V1_FAILURE_QUOTA_BYTES);
@@ -328,8 +328,8 @@ static struct hostile_surface *create_with_flags(struct hostile_conn *c, uint32_
 }
 
 static struct hostile_surface *lookup(struct hostile_conn *c, uint32_t id) {
-	struct hostile_surface *s =
-			hostile_surface_wrap(c, iosurface_manager_v1_lookup(c->manager, id));
+	struct hostile_surface *s = hostile_surface_wrap(c,
+			iosurface_manager_v1_lookup(c->manager, id));
 	hostile_roundtrip(c);
 	CHECK(s->done || s->failed);
 	return s;
@@ -358,8 +358,7 @@ TEST(lookup_without_permission_is_failed_lookup_disabled) {
 }
 
 TEST(lookup_of_non_global_is_failed_not_global) {
-	struct harness_compositor *hc =
-			harness_compositor_start(HOSTILE_ARGS("--allow-global-lookup"));
+	struct harness_compositor *hc = harness_compositor_start(HOSTILE_ARGS("--allow-global-lookup"));
 	struct hostile_conn *owner = hostile_connect();
 	struct hostile_surface *n = create_with_flags(owner, 0);
 	struct hostile_surface *casting = create_with_flags(owner,
@@ -389,8 +388,7 @@ TEST(lookup_of_non_global_is_failed_not_global) {
 }
 
 TEST(lookup_of_unknown_id_is_failed_unknown_id) {
-	struct harness_compositor *hc =
-			harness_compositor_start(HOSTILE_ARGS("--allow-global-lookup"));
+	struct harness_compositor *hc = harness_compositor_start(HOSTILE_ARGS("--allow-global-lookup"));
 	struct hostile_conn *owner = hostile_connect();
 	struct hostile_surface *g = create_with_flags(owner, IOSURFACE_PARAMS_V1_FLAGS_GLOBAL);
 	struct hostile_conn *c = hostile_connect();
