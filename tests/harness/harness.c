@@ -1205,6 +1205,11 @@ void harness_register(const struct harness_test *t) {
 
 HARNESS_NORETURN static void run_child(const struct harness_test *t, int report_fd) {
 	setpgid(0, 0);
+	// harness_main() catches these to stop the current test; the test and the processes it
+	// forks must die of them as usual.
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	// Hide an enclosing test's state: a failure here must not stop its compositors.
 	if (state.report_fd >= 0) {
 		close(state.report_fd);

@@ -362,6 +362,18 @@ TEST(check_in_forked_helper) {
 	CHECK_EQ(harness_wait_pid(pid, 10000), 1);
 }
 
+// A process the test forks dies of SIGTERM (the harness's own handler is not inherited).
+TEST(forked_helper_dies_of_sigterm) {
+	pid_t pid = fork();
+	CHECK_GE(pid, 0);
+	if (pid == 0) {
+		for (;;) {
+			pause();
+		}
+	}
+	CHECK_EQ(harness_stop_pid(pid, SIGTERM, 5000), 128 + SIGTERM);
+}
+
 /* ---- Spawning ---- */
 
 TEST(spawn_and_wait) {
