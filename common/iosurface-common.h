@@ -25,6 +25,7 @@
 #define IOS_MAX_KEY_LENGTH 255u
 #define IOS_MAX_VALUE_SIZE 3072u
 #define IOS_MAX_VALUE_COUNT 64u
+#define IOS_MAX_VALUE_TOTAL 65536u /* keys and values of one surface */
 #define IOS_MAX_VALUE_DEPTH 8u
 
 /* ---- State pool (see iosurface_manager_v1.state_pool) ---- */

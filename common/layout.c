@@ -63,6 +63,8 @@ size_t ios_property_maximum(enum iosurface_property property, const struct ios_l
 		return IOS_MAX_VALUE_COUNT;
 	case IOSURFACE_PROPERTY_KEY_LENGTH:
 		return IOS_MAX_KEY_LENGTH;
+	case IOSURFACE_PROPERTY_VALUE_TOTAL:
+		return IOS_MAX_VALUE_TOTAL;
 	case IOSURFACE_PROPERTY_COUNT:
 		break;
 	}

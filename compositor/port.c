@@ -28,8 +28,20 @@
  */
 
 static uint64_t pipe_key(const struct stat *st) {
-	// All pipes live on one pipefs instance, so the inode number alone is unique.
 	return (uint64_t)st->st_ino;
+}
+
+/*
+ * The port a descriptor is, if any. The inode number alone is not enough: a FIFO made on a
+ * filesystem that numbers inodes in sequence (tmpfs) can be given a port's number on purpose.
+ * Ports are anonymous pipes, all on the kernel's one pipefs, so the device must match too.
+ */
+static struct ios_port *port_from_stat(struct ios_server *server, const struct stat *st) {
+	if (!S_ISFIFO(st->st_mode)) {
+		return NULL;
+	}
+	struct ios_port *port = ios_table_get(&server->ports_by_inode, pipe_key(st));
+	return port != NULL && port->dev == st->st_dev ? port : NULL;
 }
 
 static void fail_pending(struct ios_port *port, const char *why) {
@@ -51,6 +63,15 @@ static void port_free(struct ios_port *port) {
 	free(port);
 }
 
+/* Takes the port off its issuer's list, once bind_port came or the issuer is gone. */
+static void port_unlist(struct ios_port *port) {
+	wl_list_remove(&port->link);
+	wl_list_init(&port->link);
+	port->issuer->unbound_count--;
+	port->server->unbound_port_count--;
+	port->issuer = NULL;
+}
+
 /* The port's last write end is gone, or the port is being torn down. */
 static void port_kill(struct ios_port *port) {
 	struct ios_server *server = port->server;
@@ -69,35 +90,23 @@ static void port_kill(struct ios_port *port) {
 		surface_update_state(surface);
 		surface_unref(surface);
 	}
-	// A port its issuer has not sent bind_port for yet stays listed, dead, until it does:
-	// the request still has to move the slot's bind count.
-	if (port->issuer == NULL) {
-		port_free(port);
+	// Dead, it leaves its issuer's stock at once. A bind_port still on its way finds nothing
+	// and moves nothing: either the port's record was read (and counted) first, which the
+	// epoll handler and port_read make sure of, or the client never followed the protocol.
+	if (port->issuer != NULL) {
+		port_unlist(port);
 	}
-}
-
-/* Takes the port off its issuer's list, once bind_port came or the issuer is gone. */
-static void port_unlist(struct ios_port *port) {
-	wl_list_remove(&port->link);
-	wl_list_init(&port->link);
-	port->issuer->unbound_count--;
-	port->server->unbound_port_count--;
-	port->issuer = NULL;
+	port_free(port);
 }
 
 void port_orphan(struct ios_port *port) {
 	port_unlist(port);
-	if (port->read_fd < 0) {
-		port_free(port);
-	} else if (port->surface == NULL) {
+	if (port->surface == NULL) {
 		port_kill(port);
 	}
 }
 
 void port_destroy(struct ios_port *port) {
-	if (port->issuer != NULL) {
-		port_unlist(port);
-	}
 	port_kill(port);
 }
 
@@ -130,9 +139,9 @@ static void bind_to(struct ios_port *port, struct ios_handle *handle, bool read_
 /*
  * Reads what was written into the port. The first record of a port not bound yet binds it,
  * if it names one of the issuer's own objects it may bind through; anything else is drained
- * and ignored. A malformed first record kills the port.
+ * and ignored. A malformed first record kills the port: returns false then, the port freed.
  */
-static void port_read(struct ios_port *port) {
+static bool port_read(struct ios_port *port) {
 	uint8_t buf[256];
 	ssize_t n;
 	while ((n = read(port->read_fd, buf, sizeof(buf))) > 0) {
@@ -144,7 +153,7 @@ static void port_read(struct ios_port *port) {
 		if ((size_t)n < sizeof(record)) {
 			wlr_log(WLR_DEBUG, "iosurface: port %u: short record", port->serial);
 			port_kill(port);
-			return;
+			return false;
 		}
 		memcpy(&record, buf, sizeof(record));
 		record.magic = le32toh(record.magic);
@@ -162,10 +171,11 @@ static void port_read(struct ios_port *port) {
 				handle->surface->id != record.surface_id || (handle->read_only && !read_only)) {
 			wlr_log(WLR_DEBUG, "iosurface: port %u: record refused", port->serial);
 			port_kill(port);
-			return;
+			return false;
 		}
 		bind_to(port, handle, read_only);
 	}
+	return true;
 }
 
 static int handle_port_events(int fd, uint32_t mask, void *data) {
@@ -173,15 +183,13 @@ static int handle_port_events(int fd, uint32_t mask, void *data) {
 	struct epoll_event events[32];
 	int n = epoll_wait(server->port_epoll, events, 32, 0);
 	for (int i = 0; i < n; i++) {
+		// Handling one port never frees another, so every pointer of the batch stays valid.
 		struct ios_port *port = events[i].data.ptr;
-		if (port->read_fd < 0) {
+		// Data first: a record written just before the last close still binds.
+		if ((events[i].events & EPOLLIN) && !port_read(port)) {
 			continue;
 		}
-		// Data first: a record written just before the last close still binds.
-		if (events[i].events & EPOLLIN) {
-			port_read(port);
-		}
-		if (port->read_fd >= 0 && (events[i].events & (EPOLLHUP | EPOLLERR))) {
+		if (events[i].events & (EPOLLHUP | EPOLLERR)) {
 			port_kill(port);
 		}
 	}
@@ -234,6 +242,7 @@ struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
 	port->server = server;
 	port->read_fd = fds[0];
 	port->key = pipe_key(&st);
+	port->dev = st.st_dev;
 	wl_list_init(&port->pending);
 	struct epoll_event event = { .events = EPOLLIN, .data.ptr = port };
 	if (epoll_ctl(server->port_epoll, EPOLL_CTL_ADD, fds[0], &event) != 0) {
@@ -284,11 +293,7 @@ void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 		port->counted = true;
 		handle->binds_handled++;
 	}
-	if (port->read_fd < 0) {
-		// Died before this request came (or its record was refused).
-		surface_update_state(handle->surface);
-		port_free(port);
-	} else if (port->surface == NULL) {
+	if (port->surface == NULL) {
 		bind_to(port, handle, (flags & IOS_PORT_FLAG_READ_ONLY) != 0);
 	} else {
 		surface_update_state(handle->surface);
@@ -303,7 +308,7 @@ void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 void port_drain_issued(struct ios_owner *owner) {
 	struct ios_port *port, *tmp;
 	wl_list_for_each_safe(port, tmp, &owner->unbound_ports, link) {
-		if (port->read_fd >= 0 && port->surface == NULL) {
+		if (port->surface == NULL) {
 			port_read(port);
 		}
 	}
@@ -318,16 +323,13 @@ static int port_handle_timeout(void *data) {
 void port_redeem(struct ios_handle *handle, int fd) {
 	struct ios_server *server = handle->owner->server;
 	struct stat st;
-	struct ios_port *port = NULL;
-	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-		port = ios_table_get(&server->ports_by_inode, pipe_key(&st));
-	}
+	struct ios_port *port = fstat(fd, &st) == 0 ? port_from_stat(server, &st) : NULL;
 	close(fd);
-	if (port != NULL && port->surface == NULL && port->issuer != NULL) {
-		// Its record may be waiting in the pipe, unread yet.
-		port_read(port);
+	// An unbound port's record may be waiting in the pipe, unread yet.
+	if (port != NULL && port->surface == NULL && port->issuer != NULL && !port_read(port)) {
+		port = NULL;
 	}
-	if (port == NULL || port->read_fd < 0) {
+	if (port == NULL) {
 		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
 				"the descriptor is not a live port of this compositor");
 		return;

@@ -116,6 +116,7 @@ struct ios_surface {
 
 	struct ios_value_entry *values;
 	uint32_t value_count;
+	uint32_t value_bytes; /* keys and encodings, charged to the creator's quota */
 
 	struct wl_list link;
 };
@@ -150,6 +151,7 @@ struct ios_port {
 	uint32_t serial;
 	int read_fd; /* -1 once dead */
 	uint64_t key; /* st_ino of the pipe */
+	dev_t dev; /* st_dev of the pipe: pipefs */
 	struct wl_event_source *timer; /* while redeems wait */
 	struct ios_surface *surface; /* once bound */
 	bool read_only;

@@ -125,7 +125,7 @@ static void surface_free(struct ios_surface *surface) {
 		wl_list_remove(&surface->link);
 	}
 	if (surface->creator != NULL) {
-		surface->creator->bytes -= surface->layout.alloc_size;
+		surface->creator->bytes -= surface->layout.alloc_size + surface->value_bytes;
 		surface->creator->count--;
 	}
 	wl_list_remove(&surface->creator_link);
@@ -441,6 +441,35 @@ static struct ios_value_entry *find_value(struct ios_surface *surface, const cha
 	return NULL;
 }
 
+/* Bytes a value entry costs: its key and its encoding. */
+static uint32_t entry_bytes(const char *key, uint32_t len) {
+	return (uint32_t)strlen(key) + len;
+}
+
+/* Charges (or with a negative delta, refunds) value bytes to the surface and its creator. */
+static void charge_values(struct ios_surface *surface, int64_t delta) {
+	surface->value_bytes = (uint32_t)((int64_t)surface->value_bytes + delta);
+	if (surface->creator != NULL) {
+		surface->creator->bytes = (uint64_t)((int64_t)surface->creator->bytes + delta);
+	}
+}
+
+/*
+ * Whether delta more value bytes fit: under the per-surface total (an answer to get_values
+ * must fit in what libwayland can queue to the reader) and under the creator's byte quota.
+ */
+static bool values_fit(struct ios_surface *surface, int64_t delta) {
+	if (delta <= 0) {
+		return true;
+	}
+	if ((int64_t)surface->value_bytes + delta > IOS_MAX_VALUE_TOTAL) {
+		return false;
+	}
+	struct ios_owner *creator = surface->creator;
+	uint64_t quota = surface->server != NULL ? surface->server->options.quota_bytes : 0;
+	return creator == NULL || quota == 0 || creator->bytes + (uint64_t)delta <= quota;
+}
+
 static void surface_handle_set_value(struct wl_client *client, struct wl_resource *resource,
 		const char *key, struct wl_array *value) {
 	struct ios_handle *handle = writable_handle(resource, "set_value");
@@ -454,22 +483,27 @@ static void surface_handle_set_value(struct wl_client *client, struct wl_resourc
 		return;
 	}
 	struct ios_surface *surface = handle->surface;
-	uint8_t *data = malloc(value->size > 0 ? value->size : 1);
+	struct ios_value_entry *entry = find_value(surface, key);
+	uint32_t len = (uint32_t)value->size;
+	int64_t delta = (int64_t)entry_bytes(key, len) -
+			(entry != NULL ? (int64_t)entry_bytes(entry->key, entry->len) : 0);
+	// Refused, not an error: other holders fill the same surface.
+	if ((entry == NULL && surface->value_count >= IOS_MAX_VALUE_COUNT) ||
+			!values_fit(surface, delta)) {
+		iosurface_v1_send_set_value_failed(resource, key);
+		return;
+	}
+	uint8_t *data = malloc(len > 0 ? len : 1);
 	if (data == NULL) {
 		wl_resource_post_no_memory(resource);
 		return;
 	}
-	memcpy(data, value->data, value->size);
-	struct ios_value_entry *entry = find_value(surface, key);
+	memcpy(data, value->data, len);
 	if (entry != NULL) {
 		free(entry->data);
 		entry->data = data;
-		entry->len = (uint32_t)value->size;
-		return;
-	}
-	if (surface->value_count >= IOS_MAX_VALUE_COUNT) {
-		free(data);
-		iosurface_v1_send_set_value_failed(resource, key);
+		entry->len = len;
+		charge_values(surface, delta);
 		return;
 	}
 	struct ios_value_entry *values =
@@ -485,11 +519,12 @@ static void surface_handle_set_value(struct wl_client *client, struct wl_resourc
 		return;
 	}
 	surface->values = values;
-	surface->values[surface->value_count++] =
-			(struct ios_value_entry){ key_copy, data, (uint32_t)value->size };
+	surface->values[surface->value_count++] = (struct ios_value_entry){ key_copy, data, len };
+	charge_values(surface, delta);
 }
 
 static void remove_entry(struct ios_surface *surface, struct ios_value_entry *entry) {
+	charge_values(surface, -(int64_t)entry_bytes(entry->key, entry->len));
 	free(entry->key);
 	free(entry->data);
 	*entry = surface->values[--surface->value_count];
@@ -645,11 +680,24 @@ static void surface_handle_create_buffer(struct wl_client *client, struct wl_res
 		return;
 	}
 	struct ios_surface *surface = handle->surface;
+	char name[16];
 	if (surface->server == NULL || !server_can_display(surface->server, surface->layout.format)) {
-		char name[16];
 		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_UNSUPPORTED_FORMAT,
 				"create_buffer: format %s of surface %u cannot be shown",
 				ios_fourcc_str(surface->layout.format, name), surface->id);
+		return;
+	}
+	// The renderer reads rows of width pixels of the format; an element size overridden at
+	// creation would make it read past the surface's memory.
+	const struct ios_layout *l = &surface->layout;
+	const struct ios_plane_format *pf = &ios_format_lookup(l->format)->planes[0];
+	if (l->plane_count != 0 || l->bytes_per_element != pf->bytes_per_element ||
+			l->element_width != 1 || l->element_height != 1 ||
+			(uint64_t)l->offset + (uint64_t)l->bytes_per_row * l->height > l->alloc_size) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_UNSUPPORTED_FORMAT,
+				"create_buffer: surface %u has %u-byte %ux%u elements, not the layout of %s",
+				surface->id, l->bytes_per_element, l->element_width, l->element_height,
+				ios_fourcc_str(l->format, name));
 		return;
 	}
 	buffer_create(handle, id);

@@ -93,6 +93,7 @@ enum iosurface_property {
 	IOSURFACE_PROPERTY_VALUE_SIZE,
 	IOSURFACE_PROPERTY_VALUE_COUNT,
 	IOSURFACE_PROPERTY_KEY_LENGTH,
+	IOSURFACE_PROPERTY_VALUE_TOTAL, /* bytes of all keys and values of one surface */
 	IOSURFACE_PROPERTY_COUNT,
 };
 
@@ -404,7 +405,8 @@ IOSURFACE_EXPORT const struct iosurface_value *iosurface_value_dictionary_get(
  * Stores a copy of v under key in the compositor. When it returns 0 the value has landed:
  * every other holder copying key sees it. -EACCES on a read-only surface, -EINVAL for an
  * empty or too long key, -EMSGSIZE for a value over the size limit, -ENOSPC when the surface
- * holds the maximum number of values.
+ * holds the maximum number or total size of values, or the creator's byte quota (which
+ * values count against) is used up.
  */
 IOSURFACE_EXPORT int iosurface_set_value(struct iosurface *s, const char *key,
 		const struct iosurface_value *v);
