@@ -128,11 +128,11 @@ TEST(quota_count_exceeded_is_failed_and_destroy_frees_it) {
 }
 
 TEST(quota_bytes_exceeded_is_failed_and_destroy_frees_it) {
-	// 256x256 ARGB8888 is 262144 bytes: four fit in 1 MiB.
+	// 256x256 ARGB8888 is 262144 bytes: four fit in 1 MiB, with 1 KiB left for values.
 	struct harness_compositor *hc = harness_compositor_start(
-			HOSTILE_ARGS("--quota-bytes", "1048576"));
+			HOSTILE_ARGS("--quota-bytes", "1049600"));
 	struct hostile_conn *c = hostile_connect();
-	CHECK_EQ(c->quota_bytes, 1048576);
+	CHECK_EQ(c->quota_bytes, 1049600);
 	struct hostile_surface *s[4];
 	for (int i = 0; i < 4; i++) {
 		s[i] = hostile_create_ok(c, 256, 256);
@@ -169,7 +169,7 @@ TEST(quota_bytes_exceeded_is_failed_and_destroy_frees_it) {
 
 TEST(quota_bytes_one_surface_larger_than_quota_is_failed) {
 	struct harness_compositor *hc = harness_compositor_start(
-			HOSTILE_ARGS("--quota-bytes", "1048576"));
+			HOSTILE_ARGS("--quota-bytes", "1049600"));
 	struct hostile_conn *c = hostile_connect();
 	struct hostile_surface *x = hostile_create(c, 1024, 1024, DRM_FORMAT_ARGB8888, 0);
 	hostile_expect_failed(x, IOSURFACE_V1_FAILURE_QUOTA_BYTES);
@@ -177,6 +177,54 @@ TEST(quota_bytes_one_surface_larger_than_quota_is_failed) {
 	struct hostile_surface *ok = hostile_create_ok(c, 512, 512);
 	check_surface_works(ok, 9);
 	hostile_surface_destroy(ok);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* An encoded bytes value of len bytes ('x', little-endian u32 length, bytes). */
+static void put_bytes(struct wl_array *array, uint32_t len) {
+	uint8_t *p = wl_array_add(array, 5 + len);
+	CHECK_NOT_NULL(p);
+	p[0] = 'x';
+	for (int i = 0; i < 4; i++) {
+		p[1 + i] = (uint8_t)(len >> (8 * i));
+	}
+	memset(p + 5, 0xab, len);
+}
+
+TEST(values_count_against_the_creators_byte_quota) {
+	struct harness_compositor *hc = harness_compositor_start(
+			HOSTILE_ARGS("--quota-bytes", "1049600"));
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 512, 512);
+	// 1 KiB of quota is left: a 2000-byte value is refused, by event; a small one is stored.
+	struct wl_array value;
+	wl_array_init(&value);
+	put_bytes(&value, 2000);
+	iosurface_v1_set_value(s->proxy, "big", &value);
+	wl_array_release(&value);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 1);
+	wl_array_init(&value);
+	put_bytes(&value, 600);
+	iosurface_v1_set_value(s->proxy, "small", &value);
+	wl_array_release(&value);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 1);
+	// A second 600-byte value no longer fits; removing the first makes room again.
+	wl_array_init(&value);
+	put_bytes(&value, 600);
+	iosurface_v1_set_value(s->proxy, "second", &value);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 2);
+	iosurface_v1_remove_value(s->proxy, "small");
+	iosurface_v1_set_value(s->proxy, "second", &value);
+	wl_array_release(&value);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 2);
+	hostile_surface_destroy(s);
 	hostile_roundtrip(c);
 	hostile_disconnect(c);
 	hostile_check_serving(hc);
