@@ -1448,8 +1448,13 @@ static enum harness_result run_test(const struct harness_test *t, int timeout_ms
 		char how[128];
 		describe_status(status, how, sizeof(how));
 		// 23 is LeakSanitizer's exit code; valgrind's is what --error-exitcode says.
-		snprintf(reason, reason_size, "test process %s%s", how,
-				WIFEXITED(status) && WEXITSTATUS(status) == 23 ? " (LeakSanitizer?)" : "");
+		const char *hint = "";
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 23) {
+			hint = " (LeakSanitizer found a leak? see its report above)";
+		} else if (WIFEXITED(status)) {
+			hint = " without a failed check (a sanitizer or valgrind error? see above)";
+		}
+		snprintf(reason, reason_size, "test process %s%s", how, hint);
 	}
 	return HARNESS_RESULT_FAIL;
 }
