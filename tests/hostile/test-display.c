@@ -244,6 +244,7 @@ static void run_short_rows(uint32_t bpe, uint32_t ew) {
 		}
 		harness_image_finish(&img);
 		unlink(path);
+		uint32_t alloc_size = s->alloc_size, bytes_per_row = s->bytes_per_row;
 		wl_buffer_destroy(b);
 		window_destroy(w);
 		hostile_surface_destroy(s);
@@ -252,7 +253,7 @@ static void run_short_rows(uint32_t bpe, uint32_t ew) {
 		if (outside > 0) {
 			// Rows of bytes_per_row bytes shown as width x 4 bytes reach past alloc_size.
 			FAIL("%u pixels from outside its %u bytes (rows of %u; first %d,%d: 0x%06x)", outside,
-					s->alloc_size, s->bytes_per_row, sx, sy, sample);
+					alloc_size, bytes_per_row, sx, sy, sample);
 		}
 	}
 	wl_buffer_destroy(vb);
