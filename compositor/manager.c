@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <wlr/render/wlr_renderer.h>
@@ -261,6 +262,19 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 	iosurface_manager_v1_send_done(resource, server->options.max_unbound_ports);
 }
 
+bool server_take_fds(struct ios_server *server, uint32_t n) {
+	if (server->fd_count + n > server->fd_budget) {
+		return false;
+	}
+	server->fd_count += n;
+	return true;
+}
+
+void server_release_fds(struct ios_server *server, uint32_t n) {
+	assert(server->fd_count >= n);
+	server->fd_count -= n;
+}
+
 void iosurface_server_options_init(struct iosurface_server_options *options) {
 	memset(options, 0, sizeof(*options));
 	options->max_dimension = IOS_MAX_DIMENSION;
@@ -268,6 +282,7 @@ void iosurface_server_options_init(struct iosurface_server_options *options) {
 	options->max_objects_per_client = 16384;
 	options->max_unbound_ports = 64;
 	options->initial_ports = 16;
+	options->max_surfaces_per_client = 4096;
 }
 
 static void handle_display_destroy(struct wl_listener *listener, void *data) {
@@ -323,6 +338,9 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 		if (server->options.initial_ports == 0) {
 			server->options.initial_ports = defaults.initial_ports;
 		}
+		if (server->options.max_surfaces_per_client == 0) {
+			server->options.max_surfaces_per_client = defaults.max_surfaces_per_client;
+		}
 		if (server->options.initial_ports > server->options.max_unbound_ports) {
 			server->options.initial_ports = server->options.max_unbound_ports;
 		}
@@ -332,6 +350,12 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 		}
 		server->options.drm_device = server->drm_device;
 	}
+	// A client that could make the compositor run out of descriptors would get every other
+	// client's requests with descriptors refused (and those clients disconnected).
+	struct rlimit nofile;
+	uint64_t limit = getrlimit(RLIMIT_NOFILE, &nofile) == 0 ? nofile.rlim_cur : 1024;
+	server->fd_budget = limit > 512 ? (uint32_t)(limit > UINT32_MAX ? UINT32_MAX : limit) - 256
+					: (uint32_t)limit / 2;
 	server->limits.max_dimension = server->options.max_dimension;
 	server->limits.max_alloc_size = server->options.max_alloc_size;
 	server->next_surface_id = 1;

@@ -337,6 +337,13 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 		return;
 	}
 
+	if (owner->count >= o->max_surfaces_per_client) {
+		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
+				"the client has %u surfaces, the most this compositor allows one client",
+				owner->count);
+		return;
+	}
+
 	enum iosurface_v1_failure reason;
 	struct ios_surface *surface = surface_create(server, owner, &layout, params->cache_mode,
 			params->usage, params->flags, params->name, &reason, msg, sizeof(msg));

@@ -81,6 +81,7 @@ static void port_kill(struct ios_port *port) {
 		epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
 		close(port->read_fd);
 		port->read_fd = -1;
+		server_release_fds(server, 1);
 	}
 	if (port->surface != NULL) {
 		struct ios_surface *surface = port->surface;
@@ -225,12 +226,14 @@ void port_finish(struct ios_server *server) {
 
 struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
 	struct ios_server *server = owner->server;
-	if (owner->unbound_count >= server->options.max_unbound_ports) {
+	if (owner->unbound_count >= server->options.max_unbound_ports ||
+			!server_take_fds(server, 1)) {
 		return NULL;
 	}
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a port");
+		server_release_fds(server, 1);
 		return NULL;
 	}
 	// Only the compositor's end is non-blocking; the client's end behaves like any pipe.
@@ -263,6 +266,7 @@ struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
 
 error:
 	wlr_log_errno(WLR_ERROR, "iosurface: cannot set up a port");
+	server_release_fds(server, 1);
 	free(port);
 	close(fds[0]);
 	close(fds[1]);

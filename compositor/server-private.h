@@ -49,6 +49,8 @@ struct ios_server {
 	struct wl_event_source *port_source;
 	uint32_t next_surface_id;
 	uint32_t port_count, unbound_port_count, shown_count;
+	/* Descriptors held for surfaces and ports, and how many the process can spare. */
+	uint32_t fd_count, fd_budget;
 
 	char *drm_device;
 	int drm_fd;
@@ -105,6 +107,7 @@ struct ios_surface {
 	uint32_t seed_offset;
 	void *map; /* the compositor's mapping of the pixels, made on first display */
 
+	uint32_t fds; /* descriptors it holds, counted in the server's budget */
 	int refs; /* handles, bound ports, wl_buffers */
 	struct wl_list handles; /* ios_handle.surface_link */
 	uint32_t ports;
@@ -172,6 +175,10 @@ struct ios_params {
 	bool used;
 	struct wl_list link;
 };
+
+/* Whether n more descriptors fit in the module's budget; counts them if so. */
+bool server_take_fds(struct ios_server *server, uint32_t n);
+void server_release_fds(struct ios_server *server, uint32_t n);
 
 /* manager.c */
 struct ios_owner *owner_get(struct ios_server *server, struct wl_client *client);

@@ -121,6 +121,7 @@ void surface_ref(struct ios_surface *surface) {
 
 static void surface_free(struct ios_surface *surface) {
 	if (surface->server != NULL) {
+		server_release_fds(surface->server, surface->fds);
 		ios_table_remove(&surface->server->surfaces_by_id, surface->id);
 		wl_list_remove(&surface->link);
 	}
@@ -180,7 +181,15 @@ struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *
 	surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
 	wl_list_init(&surface->handles);
 	wl_list_init(&surface->creator_link);
+	if (!server_take_fds(server, 2)) {
+		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
+		snprintf(msg, msg_size, "the compositor has no descriptor to spare");
+		free(surface->name);
+		free(surface);
+		return NULL;
+	}
 	if (!alloc_surface(server, surface)) {
+		server_release_fds(server, 2);
 		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
 		snprintf(msg, msg_size, "cannot allocate %u bytes: %s", layout->alloc_size,
 				strerror(errno));
@@ -188,11 +197,15 @@ struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *
 		free(surface);
 		return NULL;
 	}
+	// Two were reserved; a memfd surface keeps one.
+	surface->fds = surface->seed_fd >= 0 ? 2 : 1;
+	server_release_fds(server, 2 - surface->fds);
 	surface->id = server->next_surface_id++;
 	if (!ios_table_put(&server->surfaces_by_id, surface->id, surface)) {
 		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
 		snprintf(msg, msg_size, "out of memory");
 		alloc_free(surface);
+		server_release_fds(server, surface->fds);
 		free(surface->name);
 		free(surface);
 		return NULL;

@@ -630,6 +630,36 @@ TEST(quotas) {
 	harness_compositor_stop(hc);
 }
 
+TEST(surfaces_per_client_capped) {
+	// Each surface costs the compositor a descriptor; one client may not take them all.
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct iosurface_client *c = connect_client();
+	enum { MAX = 4096 };
+	struct iosurface **all = calloc(MAX, sizeof(*all));
+	CHECK_NOT_NULL(all);
+	for (int i = 0; i < MAX; i++) {
+		all[i] = create_bgra(c, 4, 4);
+	}
+	struct iosurface_properties props = { .width = 4, .height = 4,
+		.pixel_format = DRM_FORMAT_ARGB8888 };
+	errno = 0;
+	CHECK(iosurface_create(c, &props) == NULL);
+	CHECK_EQ(errno, EDQUOT);
+	// Another client is not affected.
+	struct iosurface_client *d = connect_client();
+	struct iosurface *other = create_bgra(d, 4, 4);
+	iosurface_unref(other);
+	iosurface_client_destroy(d);
+	iosurface_unref(all[0]);
+	all[0] = create_bgra(c, 4, 4);
+	for (int i = 0; i < MAX; i++) {
+		iosurface_unref(all[i]);
+	}
+	free(all);
+	iosurface_client_destroy(c);
+	harness_compositor_stop(hc);
+}
+
 struct thread_ctx {
 	struct iosurface_client *client;
 	int index, failures;

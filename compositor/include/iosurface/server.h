@@ -33,6 +33,13 @@ struct iosurface_server_options {
 	uint32_t max_unbound_ports;
 	uint32_t initial_ports;
 	/**
+	 * Each surface costs the compositor one descriptor (two for GBM), each port one. Most
+	 * surfaces one client may create: 0: 4096. Whatever the clients, the module keeps 256
+	 * descriptors of the process's RLIMIT_NOFILE (read at create: raise it first) free for
+	 * connections and the compositor itself, and refuses surfaces and ports beyond.
+	 */
+	uint32_t max_surfaces_per_client;
+	/**
 	 * DRM render node for GBM allocation of surfaces with GPU or scanout usage. NULL: the
 	 * first render node, if any; "": never use GBM.
 	 */
