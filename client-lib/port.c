@@ -119,6 +119,24 @@ static struct iosurface *finish_lookup(struct iosurface_client *c, struct iosurf
 	return s;
 }
 
+/* Redeems port, or if it is negative looks up id; returns the caller's reference. */
+static struct iosurface *lookup(struct iosurface_client *c, int port, uint32_t id) {
+	struct iosurface *s = surface_new(c);
+	if (s == NULL) {
+		return NULL;
+	}
+	int err = 0;
+	client_lock(c);
+	surface_set_proxy(s, port >= 0 ? iosurface_manager_v1_redeem_port(c->manager, port)
+					 : iosurface_manager_v1_lookup(c->manager, id));
+	struct iosurface *result = finish_lookup(c, s, &err);
+	client_unlock(c);
+	if (result == NULL) {
+		errno = err;
+	}
+	return result;
+}
+
 IOSURFACE_EXPORT struct iosurface *iosurface_lookup_from_port(struct iosurface_client *c,
 		int port) {
 	struct stat st;
@@ -135,19 +153,7 @@ IOSURFACE_EXPORT struct iosurface *iosurface_lookup_from_port(struct iosurface_c
 		errno = ENOENT;
 		return NULL;
 	}
-	struct iosurface *s = surface_new(c);
-	if (s == NULL) {
-		return NULL;
-	}
-	int err = 0;
-	client_lock(c);
-	surface_set_proxy(s, iosurface_manager_v1_redeem_port(c->manager, port));
-	struct iosurface *result = finish_lookup(c, s, &err);
-	client_unlock(c);
-	if (result == NULL) {
-		errno = err;
-	}
-	return result;
+	return lookup(c, port, 0);
 }
 
 IOSURFACE_EXPORT struct iosurface *iosurface_lookup(struct iosurface_client *c, uint32_t id) {
@@ -155,19 +161,7 @@ IOSURFACE_EXPORT struct iosurface *iosurface_lookup(struct iosurface_client *c, 
 		errno = EINVAL;
 		return NULL;
 	}
-	struct iosurface *s = surface_new(c);
-	if (s == NULL) {
-		return NULL;
-	}
-	int err = 0;
-	client_lock(c);
-	surface_set_proxy(s, iosurface_manager_v1_lookup(c->manager, id));
-	struct iosurface *result = finish_lookup(c, s, &err);
-	client_unlock(c);
-	if (result == NULL) {
-		errno = err;
-	}
-	return result;
+	return lookup(c, -1, id);
 }
 
 /* ---- Passing ports over any AF_UNIX socket ---- */

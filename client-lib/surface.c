@@ -687,7 +687,8 @@ static void dmabuf_sync(struct iosurface *s, uint64_t flags) {
 	}
 }
 
-IOSURFACE_EXPORT int iosurface_lock(struct iosurface *s, uint32_t options, uint32_t *seed) {
+/* What lock and unlock share: checks the options, brackets dma-buf access (start or end). */
+static int cpu_access(struct iosurface *s, uint32_t options, uint64_t start_or_end) {
 	if (options & ~(uint32_t)(IOSURFACE_LOCK_READ_ONLY | IOSURFACE_LOCK_AVOID_SYNC)) {
 		return -EINVAL;
 	}
@@ -696,7 +697,15 @@ IOSURFACE_EXPORT int iosurface_lock(struct iosurface *s, uint32_t options, uint3
 		return -EACCES;
 	}
 	if (s->dmabuf_fd >= 0 && !(options & IOSURFACE_LOCK_AVOID_SYNC)) {
-		dmabuf_sync(s, DMA_BUF_SYNC_START | (read_only ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_RW));
+		dmabuf_sync(s, start_or_end | (read_only ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_RW));
+	}
+	return 0;
+}
+
+IOSURFACE_EXPORT int iosurface_lock(struct iosurface *s, uint32_t options, uint32_t *seed) {
+	int ret = cpu_access(s, options, DMA_BUF_SYNC_START);
+	if (ret < 0) {
+		return ret;
 	}
 	if (seed != NULL) {
 		*seed = atomic_load_explicit(s->seed, memory_order_acquire);
@@ -705,18 +714,12 @@ IOSURFACE_EXPORT int iosurface_lock(struct iosurface *s, uint32_t options, uint3
 }
 
 IOSURFACE_EXPORT int iosurface_unlock(struct iosurface *s, uint32_t options, uint32_t *seed) {
-	if (options & ~(uint32_t)(IOSURFACE_LOCK_READ_ONLY | IOSURFACE_LOCK_AVOID_SYNC)) {
-		return -EINVAL;
-	}
-	bool read_only = options & IOSURFACE_LOCK_READ_ONLY;
-	if (!read_only && s->read_only) {
-		return -EACCES;
-	}
-	if (s->dmabuf_fd >= 0 && !(options & IOSURFACE_LOCK_AVOID_SYNC)) {
-		dmabuf_sync(s, DMA_BUF_SYNC_END | (read_only ? DMA_BUF_SYNC_READ : DMA_BUF_SYNC_RW));
+	int ret = cpu_access(s, options, DMA_BUF_SYNC_END);
+	if (ret < 0) {
+		return ret;
 	}
 	uint32_t value;
-	if (read_only) {
+	if (options & IOSURFACE_LOCK_READ_ONLY) {
 		value = atomic_load_explicit(s->seed, memory_order_acquire);
 	} else {
 		value = atomic_fetch_add_explicit(s->seed, 1, memory_order_acq_rel) + 1;

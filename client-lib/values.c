@@ -48,6 +48,20 @@ static struct iosurface_client *writable_client(struct iosurface *s, int *err) {
 	return s->client;
 }
 
+/*
+ * After set_value requests (ret: how sending went): the values have landed, or were refused,
+ * when the compositor answers the sync behind them. The client lock is held.
+ */
+static int finish_set(struct iosurface_client *c, struct iosurface *s, int ret) {
+	if (ret == 0) {
+		ret = client_roundtrip(c);
+	}
+	if (ret == 0 && s->value_refused > 0) {
+		ret = -ENOSPC;
+	}
+	return ret;
+}
+
 IOSURFACE_EXPORT int iosurface_set_value(struct iosurface *s, const char *key,
 		const struct iosurface_value *v) {
 	int ret = v == NULL ? -EINVAL : 0;
@@ -58,13 +72,7 @@ IOSURFACE_EXPORT int iosurface_set_value(struct iosurface *s, const char *key,
 	client_lock(c);
 	s->value_refused = 0;
 	ret = send_value(s, key, v);
-	if (ret == 0) {
-		// The value has landed when the compositor answers the sync behind it.
-		ret = client_roundtrip(c);
-	}
-	if (ret == 0 && s->value_refused > 0) {
-		ret = -ENOSPC;
-	}
+	ret = finish_set(c, s, ret);
 	client_unlock(c);
 	return ret;
 }
@@ -100,12 +108,7 @@ IOSURFACE_EXPORT int iosurface_set_values(struct iosurface *s, const struct iosu
 	for (size_t i = 0; i < count && ret == 0; i++) {
 		ret = send_value(s, iosurface_value_get_key(dict, i), iosurface_value_get_item(dict, i));
 	}
-	if (ret == 0) {
-		ret = client_roundtrip(c);
-	}
-	if (ret == 0 && s->value_refused > 0) {
-		ret = -ENOSPC;
-	}
+	ret = finish_set(c, s, ret);
 	client_unlock(c);
 	return ret;
 }
