@@ -64,17 +64,20 @@ static int create_port(struct iosurface *s, bool read_only) {
 			htole32(s->slot_index),
 			htole32(read_only ? IOS_PORT_FLAG_READ_ONLY : 0),
 		};
+		// Counted before the compositor can count it, so that this process never sees the
+		// compositor's figure ahead of its own.
+		atomic_fetch_add(&s->ports_created, 1);
 		ssize_t n;
 		do {
 			n = write(port.fd, &record, sizeof(record));
 		} while (n < 0 && errno == EINTR);
 		if (n != (ssize_t)sizeof(record)) {
 			ret = n < 0 ? -errno : -EIO;
+			atomic_fetch_sub(&s->ports_created, 1);
 		}
 	}
 	if (ret == 0) {
 		iosurface_v1_bind_port(s->proxy, port.serial, read_only ? 1 : 0);
-		atomic_fetch_add(&s->ports_created, 1);
 		// Flushed before the caller can pass the descriptor on.
 		ret = client_flush(c);
 	}

@@ -791,17 +791,27 @@ IOSURFACE_EXPORT int32_t iosurface_get_use_count(struct iosurface *s) {
 
 IOSURFACE_EXPORT uint32_t iosurface_get_global_use_count(struct iosurface *s) {
 	const _Atomic uint32_t *slot = s->slot;
-	int64_t total = atomic_load_explicit(&slot[IOS_SLOT_USE_COUNT], memory_order_acquire);
+	uint32_t use, self, ports_counted, seq;
+	// The words come from one update of the compositor's (a sequence lock: it makes the
+	// sequence odd while it writes).
+	do {
+		seq = atomic_load_explicit(&slot[IOS_SLOT_SEQUENCE], memory_order_acquire);
+		use = atomic_load_explicit(&slot[IOS_SLOT_USE_COUNT], memory_order_relaxed);
+		self = atomic_load_explicit(&slot[IOS_SLOT_SELF_COUNTED], memory_order_relaxed);
+		ports_counted = atomic_load_explicit(&slot[IOS_SLOT_PORTS_COUNTED], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+	} while ((seq & 1) || seq != atomic_load_explicit(&slot[IOS_SLOT_SEQUENCE],
+						memory_order_relaxed));
 	// The compositor's figure, with this process's own share and ports taken as they are
 	// now rather than as the compositor last heard of them.
-	total -= atomic_load_explicit(&slot[IOS_SLOT_SELF_COUNTED], memory_order_acquire);
+	int64_t total = (int64_t)use - self;
 	if (total < 0) {
 		total = 0;
 	}
 	total += atomic_load_explicit(&s->use_count, memory_order_relaxed) > 0 ? 1 : 0;
 	if (s->client != NULL) {
 		uint32_t pending = atomic_load_explicit(&s->ports_created, memory_order_relaxed) -
-				atomic_load_explicit(&slot[IOS_SLOT_PORTS_COUNTED], memory_order_acquire);
+				ports_counted;
 		if (pending < (1u << 31)) {
 			total += pending;
 		}

@@ -39,6 +39,7 @@ enum ios_slot_word {
 	IOS_SLOT_PORTS_COUNTED = 2,
 	IOS_SLOT_FLAGS = 3,
 	IOS_SLOT_PURGEABLE = 4,
+	IOS_SLOT_SEQUENCE = 5, /* odd while the compositor writes the slot */
 };
 
 enum ios_slot_flags {

@@ -100,11 +100,16 @@ void surface_update_state(struct ios_surface *surface) {
 		if (slot == NULL) {
 			continue;
 		}
+		// A sequence lock: readers combine several words, which must come from one update.
+		uint32_t seq = __atomic_load_n(&slot[IOS_SLOT_SEQUENCE], __ATOMIC_RELAXED);
+		__atomic_store_n(&slot[IOS_SLOT_SEQUENCE], seq + 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
 		store_word(slot, IOS_SLOT_SELF_COUNTED, owner_uses(surface, h->owner) ? 1 : 0);
 		store_word(slot, IOS_SLOT_PORTS_COUNTED, h->binds_handled);
 		store_word(slot, IOS_SLOT_FLAGS, flags);
 		store_word(slot, IOS_SLOT_PURGEABLE, surface->purgeable);
 		store_word(slot, IOS_SLOT_USE_COUNT, surface->use_count);
+		__atomic_store_n(&slot[IOS_SLOT_SEQUENCE], seq + 2, __ATOMIC_RELEASE);
 	}
 	if (old > 0 && surface->use_count == 0) {
 		wl_list_for_each(h, &surface->handles, surface_link) {
