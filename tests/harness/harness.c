@@ -562,8 +562,8 @@ static const char *compositor_path(char *buf, size_t size) {
 		char *slash;
 		while ((slash = strrchr(exe, '/')) != NULL && slash != exe) {
 			*slash = '\0';
-			snprintf(buf, size, "%s/compositor/iosurface-compositor", exe);
-			if (access(buf, X_OK) == 0) {
+			int len = snprintf(buf, size, "%s/compositor/iosurface-compositor", exe);
+			if (len > 0 && (size_t)len < size && access(buf, X_OK) == 0) {
 				return buf;
 			}
 		}
@@ -1428,8 +1428,11 @@ static enum harness_result run_test(const struct harness_test *t, int timeout_ms
 	if (timed_out) {
 		char prefix[REASON_MAX];
 		snprintf(prefix, sizeof(prefix), "%s", reason);
-		snprintf(reason, reason_size, "timed out after %d ms%s%s", timeout_ms,
-				prefix[0] ? "; " : "", prefix);
+		// A reason cut short is still a reason.
+		if (snprintf(reason, reason_size, "timed out after %d ms%s%s", timeout_ms,
+					prefix[0] ? "; " : "", prefix) >= (int)reason_size) {
+			reason[reason_size - 1] = '\0';
+		}
 		return HARNESS_RESULT_TIMEOUT;
 	}
 	if (WIFEXITED(status)) {

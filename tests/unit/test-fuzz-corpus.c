@@ -97,9 +97,13 @@ static long replay(const char *dir, int (*one_input)(const uint8_t *, size_t)) {
 	long replayed = 0;
 	for (size_t i = 0; i < count; i++) {
 		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		size_t size;
-		uint8_t *data = read_file(path, &size);
+		uint8_t *data = NULL;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= (int)sizeof(path)) {
+			errno = ENAMETOOLONG;
+		} else {
+			data = read_file(path, &size);
+		}
 		if (data == NULL) {
 			fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
 			replayed = -1;
