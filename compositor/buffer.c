@@ -188,7 +188,7 @@ uint32_t iosurface_server_surface_id_from_buffer(struct wlr_buffer *wlr_buffer) 
 		return 0;
 	}
 	if (wlr_buffer->impl != &buffer_impl) {
-		wlr_buffer = compat_client_buffer_source(wlr_buffer);
+		wlr_buffer = ios_compat_client_buffer_source(wlr_buffer);
 		if (wlr_buffer == NULL || wlr_buffer->impl != &buffer_impl) {
 			return 0;
 		}

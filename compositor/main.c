@@ -193,7 +193,7 @@ static void server_arrange(struct server *server) {
 				continue;
 			}
 			struct wlr_box output_box, intersection;
-			compat_output_layout_get_box(server->output_layout, output->wlr_output, &output_box);
+			ios_compat_output_layout_get_box(server->output_layout, output->wlr_output, &output_box);
 			if (wlr_box_intersection(&intersection, &view_box, &output_box)) {
 				covered = true;
 				break;
@@ -210,15 +210,15 @@ static void view_focus(struct view *view) {
 	if (previous == surface) {
 		return;
 	}
-	struct wlr_xdg_surface *previous_xdg = compat_xdg_surface_try_from_surface(previous);
+	struct wlr_xdg_surface *previous_xdg = ios_compat_xdg_surface_try_from_surface(previous);
 	if (previous_xdg != NULL && previous_xdg->role == WLR_XDG_SURFACE_ROLE_TOPLEVEL) {
-		compat_xdg_toplevel_set_activated(previous_xdg->toplevel, false);
+		ios_compat_xdg_toplevel_set_activated(previous_xdg->toplevel, false);
 	}
 
 	wl_list_remove(&view->link);
 	wl_list_insert(&server->views, &view->link);
 	wlr_scene_node_raise_to_top(&view->tree->node);
-	compat_xdg_toplevel_set_activated(view->xdg_surface->toplevel, true);
+	ios_compat_xdg_toplevel_set_activated(view->xdg_surface->toplevel, true);
 
 	struct wlr_keyboard *keyboard = wlr_seat_get_keyboard(server->seat);
 	if (keyboard != NULL) {
@@ -262,13 +262,13 @@ static void view_set_fullscreen(struct view *view, struct output *output) {
 	view->fullscreen_output = output;
 	if (output != NULL) {
 		struct wlr_box box;
-		compat_output_layout_get_box(view->server->output_layout, output->wlr_output, &box);
-		compat_xdg_toplevel_set_fullscreen(toplevel, true);
-		compat_xdg_toplevel_set_size(toplevel, box.width, box.height);
+		ios_compat_output_layout_get_box(view->server->output_layout, output->wlr_output, &box);
+		ios_compat_xdg_toplevel_set_fullscreen(toplevel, true);
+		ios_compat_xdg_toplevel_set_size(toplevel, box.width, box.height);
 		wlr_scene_node_set_position(&view->tree->node, box.x, box.y);
 	} else {
-		compat_xdg_toplevel_set_fullscreen(toplevel, false);
-		compat_xdg_toplevel_set_size(toplevel, 0, 0);
+		ios_compat_xdg_toplevel_set_fullscreen(toplevel, false);
+		ios_compat_xdg_toplevel_set_size(toplevel, 0, 0);
 		wlr_scene_node_set_position(&view->tree->node, view->x, view->y);
 	}
 	server_arrange(view->server);
@@ -352,13 +352,13 @@ static void view_handle_destroy(struct wl_listener *listener, void *data) {
 
 static void server_new_popup(struct server *server, struct wlr_xdg_surface *xdg_surface) {
 	// A popup goes into the tree of its parent, which holds that tree in its data field.
-	struct wlr_xdg_surface *parent = compat_xdg_surface_try_from_surface(
+	struct wlr_xdg_surface *parent = ios_compat_xdg_surface_try_from_surface(
 			xdg_surface->popup->parent);
 	if (parent == NULL || parent->data == NULL) {
 		wlr_log(WLR_DEBUG, "Popup without an xdg_surface parent in the scene; not shown");
 		return;
 	}
-	xdg_surface->data = compat_scene_xdg_surface_create(parent->data, xdg_surface);
+	xdg_surface->data = ios_compat_scene_xdg_surface_create(parent->data, xdg_surface);
 	if (xdg_surface->data == NULL) {
 		wlr_log(WLR_ERROR, "Failed to add a popup to the scene");
 	}
@@ -373,11 +373,11 @@ static void server_new_toplevel(struct server *server, struct wlr_xdg_surface *x
 	}
 	view->server = server;
 	view->xdg_surface = xdg_surface;
-	view->tree = compat_scene_tree_create(server->view_tree);
+	view->tree = ios_compat_scene_tree_create(server->view_tree);
 	if (view->tree == NULL) {
 		goto error_view;
 	}
-	view->surface_tree = compat_scene_xdg_surface_create(view->tree, xdg_surface);
+	view->surface_tree = ios_compat_scene_xdg_surface_create(view->tree, xdg_surface);
 	if (view->surface_tree == NULL) {
 		goto error_tree;
 	}
@@ -387,9 +387,9 @@ static void server_new_toplevel(struct server *server, struct wlr_xdg_surface *x
 	wl_list_insert(server->views.prev, &view->link);
 
 	view->map.notify = view_handle_map;
-	wl_signal_add(compat_xdg_surface_map_signal(xdg_surface), &view->map);
+	wl_signal_add(ios_compat_xdg_surface_map_signal(xdg_surface), &view->map);
 	view->unmap.notify = view_handle_unmap;
-	wl_signal_add(compat_xdg_surface_unmap_signal(xdg_surface), &view->unmap);
+	wl_signal_add(ios_compat_xdg_surface_unmap_signal(xdg_surface), &view->unmap);
 	view->commit.notify = view_handle_commit;
 	wl_signal_add(&xdg_surface->surface->events.commit, &view->commit);
 	view->destroy.notify = view_handle_destroy;
@@ -433,7 +433,7 @@ static void server_handle_new_xdg_surface(struct wl_listener *listener, void *da
 
 static void output_handle_frame(struct wl_listener *listener, void *data) {
 	struct output *output = wl_container_of(listener, output, frame);
-	if (!compat_scene_output_commit(output->scene_output)) {
+	if (!ios_compat_scene_output_commit(output->scene_output)) {
 		wlr_log(WLR_DEBUG, "Output %s: commit failed", output->wlr_output->name);
 	}
 	struct timespec now;
@@ -450,7 +450,7 @@ static void output_handle_precommit(struct wl_listener *listener, void *data) {
 	if (!output->server->debug_scanout) {
 		return;
 	}
-	struct wlr_buffer *buffer = compat_output_event_precommit_buffer(data);
+	struct wlr_buffer *buffer = ios_compat_output_event_precommit_buffer(data);
 	// When the scene scans a surface out, the output gets the surface's wlr_client_buffer
 	// as is; a rendered frame is a buffer of the output's own swapchain.
 	output->shown_id = 0;
@@ -467,7 +467,7 @@ static void output_handle_precommit(struct wl_listener *listener, void *data) {
 
 static void output_handle_commit(struct wl_listener *listener, void *data) {
 	struct output *output = wl_container_of(listener, output, commit);
-	if (!output->server->debug_scanout || !compat_output_event_commit_has_buffer(data)) {
+	if (!output->server->debug_scanout || !ios_compat_output_event_commit_has_buffer(data)) {
 		return;
 	}
 	const char *name = output->wlr_output->name;
@@ -516,7 +516,7 @@ static void server_handle_layout_change(struct wl_listener *listener, void *data
 	struct output *output;
 	wl_list_for_each(output, &server->outputs, link) {
 		struct wlr_box box;
-		compat_output_layout_get_box(server->output_layout, output->wlr_output, &box);
+		ios_compat_output_layout_get_box(server->output_layout, output->wlr_output, &box);
 		wlr_scene_output_set_position(output->scene_output, box.x, box.y);
 		wlr_scene_node_set_position(&output->background->node, box.x, box.y);
 		wlr_scene_rect_set_size(output->background, box.width, box.height);
@@ -541,7 +541,7 @@ static void server_handle_new_output(struct wl_listener *listener, void *data) {
 		return;
 	}
 	// Turn it on: its preferred mode, or for a headless output the size it was made with.
-	if (!compat_output_enable(wlr_output)) {
+	if (!ios_compat_output_enable(wlr_output)) {
 		wlr_log(WLR_ERROR, "Output %s: cannot enable it", wlr_output->name);
 		return;
 	}
@@ -559,7 +559,7 @@ static void server_handle_new_output(struct wl_listener *listener, void *data) {
 	if (output->scene_output == NULL) {
 		goto error_output;
 	}
-	output->background = compat_scene_rect_create(server->background_tree, wlr_output->width,
+	output->background = ios_compat_scene_rect_create(server->background_tree, wlr_output->width,
 			wlr_output->height, background_color);
 	if (output->background == NULL) {
 		goto error_scene_output;
@@ -593,14 +593,14 @@ error_output:
 static void keyboard_handle_modifiers(struct wl_listener *listener, void *data) {
 	struct keyboard *keyboard = wl_container_of(listener, keyboard, modifiers);
 	// The seat sends to clients the state of its current keyboard; make it this one.
-	compat_seat_set_keyboard(keyboard->server->seat, keyboard->device);
+	ios_compat_seat_set_keyboard(keyboard->server->seat, keyboard->device);
 	wlr_seat_keyboard_notify_modifiers(keyboard->server->seat, &keyboard->wlr_keyboard->modifiers);
 }
 
 static void keyboard_handle_key(struct wl_listener *listener, void *data) {
 	struct keyboard *keyboard = wl_container_of(listener, keyboard, key);
 	struct server *server = keyboard->server;
-	struct compat_keyboard_key_event *event = data;
+	struct ios_compat_keyboard_key_event *event = data;
 
 	// Alt+Escape is the one binding of the compositor: without it a DRM or nested session
 	// could not be left from the keyboard.
@@ -618,7 +618,7 @@ static void keyboard_handle_key(struct wl_listener *listener, void *data) {
 		}
 	}
 
-	compat_seat_set_keyboard(server->seat, keyboard->device);
+	ios_compat_seat_set_keyboard(server->seat, keyboard->device);
 	wlr_seat_keyboard_notify_key(server->seat, event->time_msec, event->keycode, event->state);
 }
 
@@ -642,7 +642,7 @@ static void keyboard_handle_destroy(struct wl_listener *listener, void *data) {
 }
 
 static void server_new_keyboard(struct server *server, struct wlr_input_device *device) {
-	struct wlr_keyboard *wlr_keyboard = compat_keyboard_from_input_device(device);
+	struct wlr_keyboard *wlr_keyboard = ios_compat_keyboard_from_input_device(device);
 
 	// The keymap comes from the XKB_DEFAULT_* variables, else xkbcommon's defaults.
 	struct xkb_context *context = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
@@ -681,7 +681,7 @@ static void server_new_keyboard(struct server *server, struct wlr_input_device *
 	wl_signal_add(&device->events.destroy, &keyboard->destroy);
 	wl_list_insert(&server->keyboards, &keyboard->link);
 
-	compat_seat_set_keyboard(server->seat, device);
+	ios_compat_seat_set_keyboard(server->seat, device);
 	server_update_capabilities(server);
 }
 
@@ -1054,7 +1054,7 @@ static void server_finish(struct server *server) {
 	wl_list_remove(&server->new_xdg_surface.link);
 	wl_list_remove(&server->new_output.link);
 	if (server->scene != NULL) {
-		compat_scene_destroy(server->scene);
+		ios_compat_scene_destroy(server->scene);
 		server->scene = NULL;
 	}
 	wl_list_remove(&server->layout_change.link);
@@ -1088,7 +1088,7 @@ static bool server_start(struct server *server, const struct options *options) {
 	// The backend: outputs and input devices.
 	bool headless = want_headless(options);
 	if (headless) {
-		server->backend = compat_headless_backend_create(server->display);
+		server->backend = ios_compat_headless_backend_create(server->display);
 		if (server->backend != NULL &&
 				wlr_headless_add_output(server->backend, options->width, options->height) == NULL) {
 			wlr_log(WLR_ERROR, "Cannot add a %dx%d headless output", options->width,
@@ -1096,7 +1096,7 @@ static bool server_start(struct server *server, const struct options *options) {
 			return false;
 		}
 	} else {
-		server->backend = compat_backend_autocreate(server->display);
+		server->backend = ios_compat_backend_autocreate(server->display);
 	}
 	if (server->backend == NULL) {
 		wlr_log(WLR_ERROR, "Cannot create the %s backend", headless ? "headless" : "wlroots");
@@ -1130,7 +1130,7 @@ static bool server_start(struct server *server, const struct options *options) {
 	}
 
 	// wl_compositor, wl_subcompositor and wl_data_device_manager.
-	if (!compat_compositor_create(server->display, server->renderer) ||
+	if (!ios_compat_compositor_create(server->display, server->renderer) ||
 			wlr_data_device_manager_create(server->display) == NULL) {
 		wlr_log(WLR_ERROR, "Cannot create the core globals");
 		return false;
@@ -1138,7 +1138,7 @@ static bool server_start(struct server *server, const struct options *options) {
 
 	// The output layout, xdg-output (so that clients such as grim know where outputs are)
 	// and wlr-screencopy (so that they can read them back).
-	server->output_layout = compat_output_layout_create(server->display);
+	server->output_layout = ios_compat_output_layout_create(server->display);
 	if (server->output_layout == NULL ||
 			wlr_xdg_output_manager_v1_create(server->display, server->output_layout) == NULL ||
 			wlr_screencopy_manager_v1_create(server->display) == NULL) {
@@ -1154,8 +1154,8 @@ static bool server_start(struct server *server, const struct options *options) {
 		wlr_log(WLR_ERROR, "Cannot create the scene");
 		return false;
 	}
-	server->background_tree = compat_scene_add_tree(server->scene);
-	server->view_tree = compat_scene_add_tree(server->scene);
+	server->background_tree = ios_compat_scene_add_tree(server->scene);
+	server->view_tree = ios_compat_scene_add_tree(server->scene);
 	if (server->background_tree == NULL || server->view_tree == NULL) {
 		wlr_log(WLR_ERROR, "Cannot create the scene");
 		return false;
@@ -1166,7 +1166,7 @@ static bool server_start(struct server *server, const struct options *options) {
 	wl_signal_add(&server->backend->events.new_output, &server->new_output);
 
 	// xdg-shell: toplevels and popups.
-	server->xdg_shell = compat_xdg_shell_create(server->display);
+	server->xdg_shell = ios_compat_xdg_shell_create(server->display);
 	if (server->xdg_shell == NULL) {
 		wlr_log(WLR_ERROR, "Cannot create xdg-shell");
 		return false;

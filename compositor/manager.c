@@ -295,7 +295,7 @@ static void init_display_formats(struct ios_server *server, struct wlr_renderer 
 		return;
 	}
 	size_t len = 0;
-	const uint32_t *formats = compat_renderer_get_shm_formats(renderer, &len);
+	const uint32_t *formats = ios_compat_renderer_get_shm_formats(renderer, &len);
 	server->display_formats = calloc(len > 0 ? len : 1, sizeof(uint32_t));
 	if (server->display_formats == NULL) {
 		return;

@@ -54,7 +54,7 @@ struct wlr_xdg_toplevel;
  * The keyboard key event passed to wlr_keyboard.events.key: struct wlr_event_keyboard_key in
  * 0.15, renamed struct wlr_keyboard_key_event in 0.16 (same fields).
  */
-#define compat_keyboard_key_event wlr_event_keyboard_key
+#define ios_compat_keyboard_key_event wlr_event_keyboard_key
 
 /* Buffers and renderer */
 
@@ -66,7 +66,7 @@ struct wlr_xdg_toplevel;
  * wlr_renderer_get_texture_formats(renderer, WLR_BUFFER_CAP_DATA_PTR), a wlr_drm_format_set:
  * that branch has to keep an array of its .format fields for the renderer's lifetime.
  */
-const uint32_t *compat_renderer_get_shm_formats(struct wlr_renderer *renderer, size_t *len);
+const uint32_t *ios_compat_renderer_get_shm_formats(struct wlr_renderer *renderer, size_t *len);
 
 /**
  * If buffer is a wlr_client_buffer (the texture-backed copy a wlr_surface keeps of what a
@@ -75,7 +75,7 @@ const uint32_t *compat_renderer_get_shm_formats(struct wlr_renderer *renderer, s
  *
  * 0.15-0.18: wlr_client_buffer_get(buffer)->source.
  */
-struct wlr_buffer *compat_client_buffer_source(struct wlr_buffer *buffer);
+struct wlr_buffer *ios_compat_client_buffer_source(struct wlr_buffer *buffer);
 
 /* Backends */
 
@@ -86,14 +86,14 @@ struct wlr_buffer *compat_client_buffer_source(struct wlr_buffer *buffer);
  * 0.15-0.16: wlr_backend_autocreate(display). 0.17: (display, struct wlr_session **).
  * 0.18: (wl_display_get_event_loop(display), struct wlr_session **).
  */
-struct wlr_backend *compat_backend_autocreate(struct wl_display *display);
+struct wlr_backend *ios_compat_backend_autocreate(struct wl_display *display);
 
 /**
  * Creates a headless backend with no outputs; add them with wlr_headless_add_output().
  *
  * 0.15-0.17: wlr_headless_backend_create(display). 0.18: takes the event loop.
  */
-struct wlr_backend *compat_headless_backend_create(struct wl_display *display);
+struct wlr_backend *ios_compat_headless_backend_create(struct wl_display *display);
 
 /* Globals */
 
@@ -104,7 +104,7 @@ struct wlr_backend *compat_headless_backend_create(struct wl_display *display);
  * wlr_subcompositor_create(display) is a separate call. 0.17: wlr_compositor_create takes a
  * version (5) between display and renderer.
  */
-bool compat_compositor_create(struct wl_display *display, struct wlr_renderer *renderer);
+bool ios_compat_compositor_create(struct wl_display *display, struct wlr_renderer *renderer);
 
 /**
  * Creates the xdg_wm_base global.
@@ -112,7 +112,7 @@ bool compat_compositor_create(struct wl_display *display, struct wlr_renderer *r
  * 0.15: wlr_xdg_shell_create(display), version 2. 0.16: takes the version to advertise (up
  * to 5 in 0.16, 6 in 0.17 and 0.18).
  */
-struct wlr_xdg_shell *compat_xdg_shell_create(struct wl_display *display);
+struct wlr_xdg_shell *ios_compat_xdg_shell_create(struct wl_display *display);
 
 /* Outputs */
 
@@ -121,7 +121,7 @@ struct wlr_xdg_shell *compat_xdg_shell_create(struct wl_display *display);
  *
  * 0.15-0.17: wlr_output_layout_create(void). 0.18: takes the display.
  */
-struct wlr_output_layout *compat_output_layout_create(struct wl_display *display);
+struct wlr_output_layout *ios_compat_output_layout_create(struct wl_display *display);
 
 /**
  * Stores the output's box in layout coordinates in *box; an empty box if it is not in the
@@ -130,7 +130,7 @@ struct wlr_output_layout *compat_output_layout_create(struct wl_display *display
  * 0.15: wlr_output_layout_get_box returns a pointer to a box the layout owns, NULL if the
  * output is not in it. 0.16: fills a box the caller passes (empty if not in the layout).
  */
-void compat_output_layout_get_box(struct wlr_output_layout *layout, struct wlr_output *output,
+void ios_compat_output_layout_get_box(struct wlr_output_layout *layout, struct wlr_output *output,
 		struct wlr_box *box);
 
 /**
@@ -141,7 +141,7 @@ void compat_output_layout_get_box(struct wlr_output_layout *layout, struct wlr_o
  * state. 0.16 added struct wlr_output_state and wlr_output_commit_state; 0.18 removed the
  * pending-state functions, so that branch fills a wlr_output_state.
  */
-bool compat_output_enable(struct wlr_output *output);
+bool ios_compat_output_enable(struct wlr_output *output);
 
 /**
  * The buffer an output commit is about to put on screen, rendered or scanned out directly, or
@@ -153,7 +153,7 @@ bool compat_output_enable(struct wlr_output *output);
  * state. 0.16: event->state (0.16 also fixed the commit event's buffer; 0.17 replaced it with
  * event->state).
  */
-struct wlr_buffer *compat_output_event_precommit_buffer(
+struct wlr_buffer *ios_compat_output_event_precommit_buffer(
 		const struct wlr_output_event_precommit *event);
 
 /**
@@ -162,7 +162,7 @@ struct wlr_buffer *compat_output_event_precommit_buffer(
  *
  * 0.15-0.16: event->committed. 0.17: event->state->committed.
  */
-bool compat_output_event_commit_has_buffer(const struct wlr_output_event_commit *event);
+bool ios_compat_output_event_commit_has_buffer(const struct wlr_output_event_commit *event);
 
 /* Scene graph */
 
@@ -173,11 +173,11 @@ bool compat_output_event_commit_has_buffer(const struct wlr_output_event_commit 
  * parents are struct wlr_scene_tree and the root is scene->tree. Keeping to trees here makes
  * the callers the same on both.
  */
-struct wlr_scene_tree *compat_scene_add_tree(struct wlr_scene *scene);
-struct wlr_scene_tree *compat_scene_tree_create(struct wlr_scene_tree *parent);
+struct wlr_scene_tree *ios_compat_scene_add_tree(struct wlr_scene *scene);
+struct wlr_scene_tree *ios_compat_scene_tree_create(struct wlr_scene_tree *parent);
 
 /** A solid rectangle under parent. 0.16: the parent is a tree (see above). */
-struct wlr_scene_rect *compat_scene_rect_create(struct wlr_scene_tree *parent, int width,
+struct wlr_scene_rect *ios_compat_scene_rect_create(struct wlr_scene_tree *parent, int width,
 		int height, const float color[static 4]);
 
 /**
@@ -188,7 +188,7 @@ struct wlr_scene_rect *compat_scene_rect_create(struct wlr_scene_tree *parent, i
  * 0.15: wlr_scene_xdg_surface_create takes and returns a node (the node of a tree). 0.16:
  * takes and returns a struct wlr_scene_tree.
  */
-struct wlr_scene_tree *compat_scene_xdg_surface_create(struct wlr_scene_tree *parent,
+struct wlr_scene_tree *ios_compat_scene_xdg_surface_create(struct wlr_scene_tree *parent,
 		struct wlr_xdg_surface *xdg_surface);
 
 /**
@@ -196,14 +196,14 @@ struct wlr_scene_tree *compat_scene_xdg_surface_create(struct wlr_scene_tree *pa
  *
  * 0.15-0.16: wlr_scene_output_commit(scene_output). 0.17: takes an options pointer (NULL).
  */
-bool compat_scene_output_commit(struct wlr_scene_output *scene_output);
+bool ios_compat_scene_output_commit(struct wlr_scene_output *scene_output);
 
 /**
  * Destroys the scene with every node and scene output in it.
  *
  * 0.15: wlr_scene_node_destroy(&scene->node). 0.16: &scene->tree.node.
  */
-void compat_scene_destroy(struct wlr_scene *scene);
+void ios_compat_scene_destroy(struct wlr_scene *scene);
 
 /* xdg-shell */
 
@@ -213,8 +213,8 @@ void compat_scene_destroy(struct wlr_scene *scene);
  * 0.15-0.16: xdg_surface->events.map/unmap. 0.17: moved to the wlr_surface:
  * xdg_surface->surface->events.map/unmap.
  */
-struct wl_signal *compat_xdg_surface_map_signal(struct wlr_xdg_surface *xdg_surface);
-struct wl_signal *compat_xdg_surface_unmap_signal(struct wlr_xdg_surface *xdg_surface);
+struct wl_signal *ios_compat_xdg_surface_map_signal(struct wlr_xdg_surface *xdg_surface);
+struct wl_signal *ios_compat_xdg_surface_unmap_signal(struct wlr_xdg_surface *xdg_surface);
 
 /**
  * The xdg_surface whose role surface is surface, or NULL if it has none.
@@ -222,7 +222,7 @@ struct wl_signal *compat_xdg_surface_unmap_signal(struct wlr_xdg_surface *xdg_su
  * 0.15-0.16: wlr_surface_is_xdg_surface() then wlr_xdg_surface_from_wlr_surface(). 0.17:
  * wlr_xdg_surface_try_from_wlr_surface().
  */
-struct wlr_xdg_surface *compat_xdg_surface_try_from_surface(struct wlr_surface *surface);
+struct wlr_xdg_surface *ios_compat_xdg_surface_try_from_surface(struct wlr_surface *surface);
 
 /**
  * Schedule a configure with the toplevel state changed; each returns its serial.
@@ -230,10 +230,10 @@ struct wlr_xdg_surface *compat_xdg_surface_try_from_surface(struct wlr_surface *
  * 0.15: wlr_xdg_toplevel_set_* take the struct wlr_xdg_surface. 0.16: they take the struct
  * wlr_xdg_toplevel.
  */
-uint32_t compat_xdg_toplevel_set_size(struct wlr_xdg_toplevel *toplevel, uint32_t width,
+uint32_t ios_compat_xdg_toplevel_set_size(struct wlr_xdg_toplevel *toplevel, uint32_t width,
 		uint32_t height);
-uint32_t compat_xdg_toplevel_set_activated(struct wlr_xdg_toplevel *toplevel, bool activated);
-uint32_t compat_xdg_toplevel_set_fullscreen(struct wlr_xdg_toplevel *toplevel, bool fullscreen);
+uint32_t ios_compat_xdg_toplevel_set_activated(struct wlr_xdg_toplevel *toplevel, bool activated);
+uint32_t ios_compat_xdg_toplevel_set_fullscreen(struct wlr_xdg_toplevel *toplevel, bool fullscreen);
 
 /* Input */
 
@@ -242,13 +242,13 @@ uint32_t compat_xdg_toplevel_set_fullscreen(struct wlr_xdg_toplevel *toplevel, b
  *
  * 0.15: device->keyboard. 0.16: wlr_keyboard_from_input_device(device).
  */
-struct wlr_keyboard *compat_keyboard_from_input_device(struct wlr_input_device *device);
+struct wlr_keyboard *ios_compat_keyboard_from_input_device(struct wlr_input_device *device);
 
 /**
  * Makes the device's keyboard the seat's current keyboard.
  *
  * 0.15: wlr_seat_set_keyboard takes the input device. 0.16: it takes the struct wlr_keyboard.
  */
-void compat_seat_set_keyboard(struct wlr_seat *seat, struct wlr_input_device *device);
+void ios_compat_seat_set_keyboard(struct wlr_seat *seat, struct wlr_input_device *device);
 
 #endif
