@@ -23,7 +23,7 @@
  * scanout use get a GBM buffobject when a render node exists.
  */
 
-int memfd_create_sealed(const char *name, size_t size, bool future_write_seal, void **map) {
+int ios_memfd_create_sealed(const char *name, size_t size, bool future_write_seal, void **map) {
 	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0) {
 		return -1;
@@ -63,7 +63,7 @@ static bool alloc_memfd(struct ios_surface *surface) {
 	// One page after the pixels holds the seed, so that exactly the holders that may write
 	// the pixels may write the seed, through the same mapping.
 	size_t size = (size_t)surface->layout.alloc_size + IOS_PAGE_SIZE;
-	surface->fd = memfd_create_sealed("iosurface", size, false, NULL);
+	surface->fd = ios_memfd_create_sealed("iosurface", size, false, NULL);
 	if (surface->fd < 0) {
 		return false;
 	}
@@ -123,7 +123,7 @@ static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
 		}
 		return false;
 	}
-	surface->seed_fd = memfd_create_sealed("iosurface-seed", IOS_PAGE_SIZE, false, NULL);
+	surface->seed_fd = ios_memfd_create_sealed("iosurface-seed", IOS_PAGE_SIZE, false, NULL);
 	if (surface->seed_fd < 0) {
 		close(fd);
 		return false;
@@ -140,7 +140,7 @@ static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
 }
 #endif
 
-bool alloc_init(struct ios_server *server) {
+bool ios_alloc_init(struct ios_server *server) {
 	server->allocators = 1u << IOSURFACE_ALLOCATOR_MEMFD;
 	const char *path = server->options.drm_device;
 	if (path != NULL && path[0] == '\0') {
@@ -169,7 +169,7 @@ bool alloc_init(struct ios_server *server) {
 #endif
 }
 
-void alloc_finish(struct ios_server *server) {
+void ios_alloc_finish(struct ios_server *server) {
 #if IOS_HAVE_GBM
 	if (server->gbm != NULL) {
 		gbm_device_destroy(server->gbm);
@@ -182,7 +182,7 @@ void alloc_finish(struct ios_server *server) {
 	}
 }
 
-bool alloc_surface(struct ios_server *server, struct ios_surface *surface) {
+bool ios_alloc_surface(struct ios_server *server, struct ios_surface *surface) {
 #if IOS_HAVE_GBM
 	uint32_t gpu = IOSURFACE_PARAMS_V1_USAGE_GPU_READ | IOSURFACE_PARAMS_V1_USAGE_GPU_WRITE |
 			IOSURFACE_PARAMS_V1_USAGE_SCANOUT;
@@ -193,7 +193,7 @@ bool alloc_surface(struct ios_server *server, struct ios_surface *surface) {
 	return alloc_memfd(surface);
 }
 
-void alloc_free(struct ios_surface *surface) {
+void ios_alloc_free(struct ios_surface *surface) {
 	if (surface->map != NULL) {
 		munmap(surface->map, surface->layout.alloc_size);
 	}

@@ -46,14 +46,14 @@ static void set_held(struct ios_buffer *buffer, bool held) {
 	if (surface->server != NULL) {
 		surface->server->shown_count += held ? 1 : -1;
 	}
-	surface_update_state(surface);
+	ios_surface_update_state(surface);
 }
 
 static void buffer_destroy(struct wlr_buffer *wlr_buffer) {
 	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
 	set_held(buffer, false);
 	wl_list_remove(&buffer->release.link);
-	surface_unref(buffer->surface);
+	ios_surface_unref(buffer->surface);
 	free(buffer);
 }
 
@@ -80,7 +80,7 @@ static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t
 		void **data, uint32_t *format, size_t *stride) {
 	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
 	struct ios_surface *surface = buffer->surface;
-	char *map = surface_map(surface);
+	char *map = ios_surface_map(surface);
 	if (map == NULL) {
 		return false;
 	}
@@ -141,7 +141,7 @@ static const struct wlr_buffer_resource_interface resource_interface = {
 	.from_resource = buffer_from_resource,
 };
 
-void buffer_register_interface(void) {
+void ios_buffer_register_interface(void) {
 	// wlroots keeps registrations for the life of the process; register once.
 	static bool registered = false;
 	if (!registered) {
@@ -150,7 +150,7 @@ void buffer_register_interface(void) {
 	}
 }
 
-void buffer_create(struct ios_handle *handle, uint32_t id) {
+void ios_buffer_create(struct ios_handle *handle, uint32_t id) {
 	struct wl_client *client = wl_resource_get_client(handle->resource);
 	struct ios_buffer *buffer = calloc(1, sizeof(*buffer));
 	if (buffer == NULL) {
@@ -167,14 +167,14 @@ void buffer_create(struct ios_handle *handle, uint32_t id) {
 	wlr_buffer_init(&buffer->base, &buffer_impl, (int)surface->layout.width,
 			(int)surface->layout.height);
 	buffer->surface = surface;
-	surface_ref(surface);
+	ios_surface_ref(surface);
 	buffer->release.notify = buffer_handle_release;
 	wl_signal_add(&buffer->base.events.release, &buffer->release);
 	wl_resource_set_implementation(buffer->resource, &wl_buffer_impl, buffer,
 			buffer_handle_resource_destroy);
 }
 
-bool server_can_display(struct ios_server *server, uint32_t format) {
+bool ios_server_can_display(struct ios_server *server, uint32_t format) {
 	for (size_t i = 0; i < server->display_format_count; i++) {
 		if (server->display_formats[i] == format) {
 			return true;

@@ -24,7 +24,7 @@ static struct ios_owner *owner_from_manager(struct wl_resource *resource) {
 	return wl_resource_get_user_data(resource);
 }
 
-void owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...) {
+void ios_owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...) {
 	char msg[256];
 	va_list args;
 	va_start(args, fmt);
@@ -45,49 +45,49 @@ static void manager_handle_destroy(struct wl_client *client, struct wl_resource 
 static void manager_handle_create_params(struct wl_client *client, struct wl_resource *resource,
 		uint32_t id) {
 	struct ios_owner *owner = owner_from_manager(resource);
-	params_create(owner, client, wl_resource_get_version(resource), id);
+	ios_params_create(owner, client, wl_resource_get_version(resource), id);
 }
 
 static void manager_handle_redeem_port(struct wl_client *client, struct wl_resource *resource,
 		uint32_t id, int32_t fd) {
 	struct ios_owner *owner = owner_from_manager(resource);
-	struct ios_handle *handle = handle_create(owner, client, wl_resource_get_version(resource), id);
+	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource), id);
 	if (handle == NULL) {
 		close(fd);
 		return;
 	}
-	port_redeem(handle, fd);
+	ios_port_redeem(handle, fd);
 }
 
 static void manager_handle_lookup(struct wl_client *client, struct wl_resource *resource,
 		uint32_t id, uint32_t surface_id) {
 	struct ios_owner *owner = owner_from_manager(resource);
 	struct ios_server *server = owner->server;
-	struct ios_handle *handle = handle_create(owner, client, wl_resource_get_version(resource), id);
+	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource), id);
 	if (handle == NULL) {
 		return;
 	}
 	if (!server->options.allow_global_lookup) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_LOOKUP_DISABLED,
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_LOOKUP_DISABLED,
 				"this compositor does not allow lookup by id");
 		return;
 	}
 	struct ios_surface *surface = ios_table_get(&server->surfaces_by_id, surface_id);
 	if (surface == NULL) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_ID, "no surface with id %u", surface_id);
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_ID, "no surface with id %u", surface_id);
 		return;
 	}
 	if (!(surface->flags & IOSURFACE_PARAMS_V1_FLAGS_GLOBAL)) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_NOT_GLOBAL, "surface %u is not global",
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_NOT_GLOBAL, "surface %u is not global",
 				surface_id);
 		return;
 	}
-	handle_attach(handle, surface, false);
+	ios_handle_attach(handle, surface, false);
 }
 
 static void send_port(struct ios_owner *owner, struct wl_resource *manager) {
 	int client_fd;
-	struct ios_port *port = port_issue(owner, &client_fd);
+	struct ios_port *port = ios_port_issue(owner, &client_fd);
 	if (port == NULL) {
 		return;
 	}
@@ -118,7 +118,7 @@ static const struct iosurface_manager_v1_interface manager_impl = {
 	.reserve_ports = manager_handle_reserve_ports,
 };
 
-void owner_refill_ports(struct ios_owner *owner) {
+void ios_owner_refill_ports(struct ios_owner *owner) {
 	if (wl_list_empty(&owner->managers)) {
 		return;
 	}
@@ -136,18 +136,18 @@ static void owner_destroy(struct ios_owner *owner) {
 	// wl_client_destroy() emits its destroy signal before it destroys the client's
 	// resources, so everything that points at the owner is cut loose here. Ports first:
 	// their records may name objects about to go.
-	port_drain_issued(owner);
+	ios_port_drain_issued(owner);
 	struct ios_port *port, *port_tmp;
 	wl_list_for_each_safe(port, port_tmp, &owner->unbound_ports, link) {
-		port_orphan(port);
+		ios_port_orphan(port);
 	}
 	struct ios_handle *handle, *handle_tmp;
 	wl_list_for_each_safe(handle, handle_tmp, &owner->handles, owner_link) {
-		handle_destroy(handle);
+		ios_handle_destroy(handle);
 	}
 	struct ios_params *params, *params_tmp;
 	wl_list_for_each_safe(params, params_tmp, &owner->params, link) {
-		params_destroy(params);
+		ios_params_destroy(params);
 	}
 	struct wl_resource *manager, *manager_tmp;
 	wl_resource_for_each_safe(manager, manager_tmp, &owner->managers) {
@@ -179,7 +179,7 @@ static void owner_handle_client_destroy(struct wl_listener *listener, void *data
 	owner_destroy(owner);
 }
 
-struct ios_owner *owner_get(struct ios_server *server, struct wl_client *client) {
+struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *client) {
 	struct wl_listener *listener =
 			wl_client_get_destroy_listener(client, owner_handle_client_destroy);
 	if (listener != NULL) {
@@ -196,7 +196,7 @@ struct ios_owner *owner_get(struct ios_server *server, struct wl_client *client)
 	owner->pool_slots = server->options.max_objects_per_client;
 	size_t pool_size = (size_t)owner->pool_slots * IOS_SLOT_SIZE;
 	void *pool;
-	owner->pool_fd = memfd_create_sealed("iosurface-state", pool_size, true, &pool);
+	owner->pool_fd = ios_memfd_create_sealed("iosurface-state", pool_size, true, &pool);
 	if (owner->pool_fd < 0) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a state pool");
 		free(owner);
@@ -229,7 +229,7 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 		wl_client_post_no_memory(client);
 		return;
 	}
-	struct ios_owner *owner = owner_get(server, client);
+	struct ios_owner *owner = ios_owner_get(server, client);
 	if (owner == NULL) {
 		wl_resource_destroy(resource);
 		wl_client_post_no_memory(client);
@@ -258,11 +258,11 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 	}
 	iosurface_manager_v1_send_state_pool(resource, owner->pool_fd,
 			owner->pool_slots * IOS_SLOT_SIZE);
-	owner_refill_ports(owner);
+	ios_owner_refill_ports(owner);
 	iosurface_manager_v1_send_done(resource, server->options.max_unbound_ports);
 }
 
-bool server_take_fds(struct ios_server *server, uint32_t n) {
+bool ios_server_take_fds(struct ios_server *server, uint32_t n) {
 	if (server->fd_count + n > server->fd_budget) {
 		return false;
 	}
@@ -270,7 +270,7 @@ bool server_take_fds(struct ios_server *server, uint32_t n) {
 	return true;
 }
 
-void server_release_fds(struct ios_server *server, uint32_t n) {
+void ios_server_release_fds(struct ios_server *server, uint32_t n) {
 	assert(server->fd_count >= n);
 	server->fd_count -= n;
 }
@@ -368,23 +368,23 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 	server->base.display = display;
 
 	init_display_formats(server, renderer);
-	alloc_init(server);
-	if (!port_init(server)) {
+	ios_alloc_init(server);
+	if (!ios_port_init(server)) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot watch ports");
-		alloc_finish(server);
+		ios_alloc_finish(server);
 		free(server->display_formats);
 		free(server->drm_device);
 		free(server);
 		return NULL;
 	}
 
-	buffer_register_interface();
+	ios_buffer_register_interface();
 	server->base.global = wl_global_create(display, &iosurface_manager_v1_interface,
 			MANAGER_VERSION, server, manager_bind);
 	if (server->base.global == NULL) {
 		wlr_log(WLR_ERROR, "iosurface: cannot create the iosurface_manager_v1 global");
-		port_finish(server);
-		alloc_finish(server);
+		ios_port_finish(server);
+		ios_alloc_finish(server);
 		free(server->display_formats);
 		free(server->drm_device);
 		free(server);
@@ -409,18 +409,18 @@ void iosurface_server_destroy(struct iosurface_server *base) {
 	// Bound ports keep surfaces alive past their creators; the server takes them down.
 	struct ios_port *port, *port_tmp;
 	wl_list_for_each_safe(port, port_tmp, &server->ports, server_link) {
-		port_destroy(port);
+		ios_port_destroy(port);
 	}
 	struct ios_surface *surface, *surface_tmp;
 	wl_list_for_each_safe(surface, surface_tmp, &server->surfaces, link) {
-		surface_detach_server(surface);
+		ios_surface_detach_server(surface);
 	}
 	ios_table_finish(&server->ports_by_inode);
 	ios_table_finish(&server->surfaces_by_id);
 	wl_list_remove(&server->display_destroy.link);
 	wl_global_destroy(base->global);
-	port_finish(server);
-	alloc_finish(server);
+	ios_port_finish(server);
+	ios_alloc_finish(server);
 	free(server->display_formats);
 	free(server->drm_device);
 	free(server);
@@ -446,9 +446,9 @@ uint32_t iosurface_server_purge_volatile(struct iosurface_server *base) {
 	uint32_t purged = 0;
 	struct ios_surface *surface;
 	wl_list_for_each(surface, &server->surfaces, link) {
-		if (surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE && surface_empty(surface)) {
+		if (surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE && ios_surface_empty(surface)) {
 			surface->purgeable = IOSURFACE_PURGEABLE_EMPTY;
-			surface_update_state(surface);
+			ios_surface_update_state(surface);
 			purged++;
 		}
 	}

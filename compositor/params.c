@@ -305,7 +305,7 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 	params->used = true;
 	struct ios_owner *owner = params->owner;
 	struct ios_server *server = owner->server;
-	struct ios_handle *handle = handle_create(owner, client, wl_resource_get_version(resource), id);
+	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource), id);
 	if (handle == NULL) {
 		return;
 	}
@@ -315,7 +315,7 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 	enum ios_layout_status status =
 			ios_layout_compute(&params->req, &server->limits, &layout, msg, sizeof(msg));
 	if (status == IOS_LAYOUT_UNKNOWN_FORMAT) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_FORMAT, "%s", msg);
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_FORMAT, "%s", msg);
 		return;
 	}
 	if (status != IOS_LAYOUT_OK) {
@@ -325,12 +325,12 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 
 	const struct iosurface_server_options *o = &server->options;
 	if (o->quota_count != 0 && owner->count >= o->quota_count) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
 				"the client has %u surfaces, its quota", owner->count);
 		return;
 	}
 	if (o->quota_bytes != 0 && owner->bytes + layout.alloc_size > o->quota_bytes) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_BYTES,
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_BYTES,
 				"%u more bytes would exceed the client's quota: %llu of %llu bytes in use",
 				layout.alloc_size, (unsigned long long)owner->bytes,
 				(unsigned long long)o->quota_bytes);
@@ -338,21 +338,21 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 	}
 
 	if (owner->count >= o->max_surfaces_per_client) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
 				"the client has %u surfaces, the most this compositor allows one client",
 				owner->count);
 		return;
 	}
 
 	enum iosurface_v1_failure reason;
-	struct ios_surface *surface = surface_create(server, owner, &layout, params->cache_mode,
+	struct ios_surface *surface = ios_surface_create(server, owner, &layout, params->cache_mode,
 			params->usage, params->flags, params->name, &reason, msg, sizeof(msg));
 	if (surface == NULL) {
 		wlr_log(WLR_ERROR, "iosurface: %s", msg);
-		handle_fail(handle, reason, "%s", msg);
+		ios_handle_fail(handle, reason, "%s", msg);
 		return;
 	}
-	handle_attach(handle, surface, false);
+	ios_handle_attach(handle, surface, false);
 }
 
 static const struct iosurface_params_v1_interface params_impl = {
@@ -370,7 +370,7 @@ static const struct iosurface_params_v1_interface params_impl = {
 	.create = params_handle_create,
 };
 
-void params_destroy(struct ios_params *params) {
+void ios_params_destroy(struct ios_params *params) {
 	wl_list_remove(&params->link);
 	wl_resource_set_user_data(params->resource, NULL);
 	free(params->name);
@@ -380,11 +380,11 @@ void params_destroy(struct ios_params *params) {
 static void params_handle_resource_destroy(struct wl_resource *resource) {
 	struct ios_params *params = params_from_resource(resource);
 	if (params != NULL) {
-		params_destroy(params);
+		ios_params_destroy(params);
 	}
 }
 
-void params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
+void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
 		uint32_t id) {
 	struct wl_resource *resource =
 			wl_resource_create(client, &iosurface_params_v1_interface, version, id);

@@ -50,7 +50,7 @@ static void fail_pending(struct ios_port *port, const char *why) {
 		wl_list_remove(&handle->pending_link);
 		wl_list_init(&handle->pending_link);
 		handle->pending_port = NULL;
-		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT, "%s", why);
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT, "%s", why);
 	}
 	if (port->timer != NULL) {
 		wl_event_source_remove(port->timer);
@@ -81,15 +81,15 @@ static void port_kill(struct ios_port *port) {
 		epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
 		close(port->read_fd);
 		port->read_fd = -1;
-		server_release_fds(server, 1);
+		ios_server_release_fds(server, 1);
 	}
 	if (port->surface != NULL) {
 		struct ios_surface *surface = port->surface;
 		port->surface = NULL;
 		server->port_count--;
 		surface->ports--;
-		surface_update_state(surface);
-		surface_unref(surface);
+		ios_surface_update_state(surface);
+		ios_surface_unref(surface);
 	}
 	// Dead, it leaves its issuer's stock at once. A bind_port still on its way finds nothing
 	// and moves nothing: either the port's record was read (and counted) first, which the
@@ -100,14 +100,14 @@ static void port_kill(struct ios_port *port) {
 	port_free(port);
 }
 
-void port_orphan(struct ios_port *port) {
+void ios_port_orphan(struct ios_port *port) {
 	port_unlist(port);
 	if (port->surface == NULL) {
 		port_kill(port);
 	}
 }
 
-void port_destroy(struct ios_port *port) {
+void ios_port_destroy(struct ios_port *port) {
 	port_kill(port);
 }
 
@@ -119,17 +119,17 @@ static void bind_to(struct ios_port *port, struct ios_handle *handle, bool read_
 		port->counted = true;
 		handle->binds_handled++;
 	}
-	surface_ref(surface);
+	ios_surface_ref(surface);
 	surface->ports++;
 	port->server->port_count++;
-	surface_update_state(surface);
+	ios_surface_update_state(surface);
 
 	struct ios_handle *waiting, *tmp;
 	wl_list_for_each_safe(waiting, tmp, &port->pending, pending_link) {
 		wl_list_remove(&waiting->pending_link);
 		wl_list_init(&waiting->pending_link);
 		waiting->pending_port = NULL;
-		handle_attach(waiting, surface, read_only);
+		ios_handle_attach(waiting, surface, read_only);
 	}
 	if (port->timer != NULL) {
 		wl_event_source_remove(port->timer);
@@ -197,7 +197,7 @@ static int handle_port_events(int fd, uint32_t mask, void *data) {
 	return 0;
 }
 
-bool port_init(struct ios_server *server) {
+bool ios_port_init(struct ios_server *server) {
 	server->port_epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (server->port_epoll < 0) {
 		return false;
@@ -213,7 +213,7 @@ bool port_init(struct ios_server *server) {
 	return true;
 }
 
-void port_finish(struct ios_server *server) {
+void ios_port_finish(struct ios_server *server) {
 	if (server->port_source != NULL) {
 		wl_event_source_remove(server->port_source);
 		server->port_source = NULL;
@@ -224,16 +224,16 @@ void port_finish(struct ios_server *server) {
 	}
 }
 
-struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
+struct ios_port *ios_port_issue(struct ios_owner *owner, int *client_fd) {
 	struct ios_server *server = owner->server;
 	if (owner->unbound_count >= server->options.max_unbound_ports ||
-			!server_take_fds(server, 1)) {
+			!ios_server_take_fds(server, 1)) {
 		return NULL;
 	}
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a port");
-		server_release_fds(server, 1);
+		ios_server_release_fds(server, 1);
 		return NULL;
 	}
 	// Only the compositor's end is non-blocking; the client's end behaves like any pipe.
@@ -266,14 +266,14 @@ struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
 
 error:
 	wlr_log_errno(WLR_ERROR, "iosurface: cannot set up a port");
-	server_release_fds(server, 1);
+	ios_server_release_fds(server, 1);
 	free(port);
 	close(fds[0]);
 	close(fds[1]);
 	return NULL;
 }
 
-void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
+void ios_port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 	struct ios_owner *owner = handle->owner;
 	if (serial == 0 || serial >= owner->next_port_serial) {
 		wl_resource_post_error(handle->resource, IOSURFACE_V1_ERROR_INVALID_PORT,
@@ -300,16 +300,16 @@ void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 	if (port->surface == NULL) {
 		bind_to(port, handle, (flags & IOS_PORT_FLAG_READ_ONLY) != 0);
 	} else {
-		surface_update_state(handle->surface);
+		ios_surface_update_state(handle->surface);
 	}
 	// Refill in batches, once half the stock is gone: a port costs seven system calls,
 	// which would otherwise sit in front of every redeem that follows a bind.
 	if (owner->unbound_count <= owner->server->options.initial_ports / 2) {
-		owner_refill_ports(owner);
+		ios_owner_refill_ports(owner);
 	}
 }
 
-void port_drain_issued(struct ios_owner *owner) {
+void ios_port_drain_issued(struct ios_owner *owner) {
 	struct ios_port *port, *tmp;
 	wl_list_for_each_safe(port, tmp, &owner->unbound_ports, link) {
 		if (port->surface == NULL) {
@@ -324,7 +324,7 @@ static int port_handle_timeout(void *data) {
 	return 0;
 }
 
-void port_redeem(struct ios_handle *handle, int fd) {
+void ios_port_redeem(struct ios_handle *handle, int fd) {
 	struct ios_server *server = handle->owner->server;
 	struct stat st;
 	struct ios_port *port = fstat(fd, &st) == 0 ? port_from_stat(server, &st) : NULL;
@@ -334,12 +334,12 @@ void port_redeem(struct ios_handle *handle, int fd) {
 		port = NULL;
 	}
 	if (port == NULL) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
 				"the descriptor is not a live port of this compositor");
 		return;
 	}
 	if (port->surface != NULL) {
-		handle_attach(handle, port->surface, port->read_only);
+		ios_handle_attach(handle, port->surface, port->read_only);
 		return;
 	}
 	// Issued but not bound yet: the issuer's binding may still be on its way.
@@ -347,7 +347,7 @@ void port_redeem(struct ios_handle *handle, int fd) {
 		struct wl_event_loop *loop = wl_display_get_event_loop(server->base.display);
 		port->timer = wl_event_loop_add_timer(loop, port_handle_timeout, port);
 		if (port->timer == NULL) {
-			handle_fail(handle, IOSURFACE_V1_FAILURE_NO_MEMORY, "cannot wait for the port");
+			ios_handle_fail(handle, IOSURFACE_V1_FAILURE_NO_MEMORY, "cannot wait for the port");
 			return;
 		}
 		wl_event_source_timer_update(port->timer, IOS_REDEEM_TIMEOUT_MS);
@@ -356,7 +356,7 @@ void port_redeem(struct ios_handle *handle, int fd) {
 	wl_list_insert(port->pending.prev, &handle->pending_link);
 }
 
-void port_cancel_pending(struct ios_handle *handle) {
+void ios_port_cancel_pending(struct ios_handle *handle) {
 	if (handle->pending_port == NULL) {
 		return;
 	}

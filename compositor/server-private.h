@@ -177,60 +177,60 @@ struct ios_params {
 };
 
 /* Whether n more descriptors fit in the module's budget; counts them if so. */
-bool server_take_fds(struct ios_server *server, uint32_t n);
-void server_release_fds(struct ios_server *server, uint32_t n);
+bool ios_server_take_fds(struct ios_server *server, uint32_t n);
+void ios_server_release_fds(struct ios_server *server, uint32_t n);
 
 /* manager.c */
-struct ios_owner *owner_get(struct ios_server *server, struct wl_client *client);
-void owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...);
+struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *client);
+void ios_owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...);
 /* Sends new ports until the client's stock of unbound ports is full again. */
-void owner_refill_ports(struct ios_owner *owner);
+void ios_owner_refill_ports(struct ios_owner *owner);
 
 /* surface.c */
-struct ios_handle *handle_create(struct ios_owner *owner, struct wl_client *client,
+struct ios_handle *ios_handle_create(struct ios_owner *owner, struct wl_client *client,
 		uint32_t version, uint32_t id);
-void handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
+void ios_handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
 		...);
-void handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only);
-void handle_destroy(struct ios_handle *handle);
-struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *creator,
+void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only);
+void ios_handle_destroy(struct ios_handle *handle);
+struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_owner *creator,
 		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
 		const char *name, enum iosurface_v1_failure *reason, char *msg, size_t msg_size);
-void surface_ref(struct ios_surface *surface);
-void surface_unref(struct ios_surface *surface);
-void surface_update_state(struct ios_surface *surface);
-bool surface_empty(struct ios_surface *surface);
-void *surface_map(struct ios_surface *surface);
-void surface_detach_server(struct ios_surface *surface);
+void ios_surface_ref(struct ios_surface *surface);
+void ios_surface_unref(struct ios_surface *surface);
+void ios_surface_update_state(struct ios_surface *surface);
+bool ios_surface_empty(struct ios_surface *surface);
+void *ios_surface_map(struct ios_surface *surface);
+void ios_surface_detach_server(struct ios_surface *surface);
 
 /* params.c */
-void params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
+void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
 		uint32_t id);
-void params_destroy(struct ios_params *params);
+void ios_params_destroy(struct ios_params *params);
 
 /* port.c */
-bool port_init(struct ios_server *server);
-void port_finish(struct ios_server *server);
-struct ios_port *port_issue(struct ios_owner *owner, int *client_fd);
-void port_destroy(struct ios_port *port);
+bool ios_port_init(struct ios_server *server);
+void ios_port_finish(struct ios_server *server);
+struct ios_port *ios_port_issue(struct ios_owner *owner, int *client_fd);
+void ios_port_destroy(struct ios_port *port);
 /* Binds what the issuer's records say, before its objects go. */
-void port_drain_issued(struct ios_owner *owner);
+void ios_port_drain_issued(struct ios_owner *owner);
 /* The issuer is leaving: an unbound port dies, a bound one lives on by itself. */
-void port_orphan(struct ios_port *port);
-void port_redeem(struct ios_handle *handle, int fd);
-void port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags);
-void port_cancel_pending(struct ios_handle *handle);
+void ios_port_orphan(struct ios_port *port);
+void ios_port_redeem(struct ios_handle *handle, int fd);
+void ios_port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags);
+void ios_port_cancel_pending(struct ios_handle *handle);
 
 /* alloc.c */
-bool alloc_init(struct ios_server *server);
-void alloc_finish(struct ios_server *server);
-bool alloc_surface(struct ios_server *server, struct ios_surface *surface);
-void alloc_free(struct ios_surface *surface);
-int memfd_create_sealed(const char *name, size_t size, bool future_write_seal, void **map);
+bool ios_alloc_init(struct ios_server *server);
+void ios_alloc_finish(struct ios_server *server);
+bool ios_alloc_surface(struct ios_server *server, struct ios_surface *surface);
+void ios_alloc_free(struct ios_surface *surface);
+int ios_memfd_create_sealed(const char *name, size_t size, bool future_write_seal, void **map);
 
 /* buffer.c */
-void buffer_create(struct ios_handle *handle, uint32_t id);
-void buffer_register_interface(void);
-bool server_can_display(struct ios_server *server, uint32_t format);
+void ios_buffer_create(struct ios_handle *handle, uint32_t id);
+void ios_buffer_register_interface(void);
+bool ios_server_can_display(struct ios_server *server, uint32_t format);
 
 #endif

@@ -63,7 +63,7 @@ static bool owner_uses(struct ios_surface *surface, struct ios_owner *owner) {
 	return false;
 }
 
-void surface_update_state(struct ios_surface *surface) {
+void ios_surface_update_state(struct ios_surface *surface) {
 	// Count each client once, whatever the number of its objects in use. A surface has a
 	// handful of handles, so the quadratic walk costs less than any index would.
 	uint32_t clients = 0;
@@ -120,13 +120,13 @@ void surface_update_state(struct ios_surface *surface) {
 	}
 }
 
-void surface_ref(struct ios_surface *surface) {
+void ios_surface_ref(struct ios_surface *surface) {
 	surface->refs++;
 }
 
 static void surface_free(struct ios_surface *surface) {
 	if (surface->server != NULL) {
-		server_release_fds(surface->server, surface->fds);
+		ios_server_release_fds(surface->server, surface->fds);
 		ios_table_remove(&surface->server->surfaces_by_id, surface->id);
 		wl_list_remove(&surface->link);
 	}
@@ -135,7 +135,7 @@ static void surface_free(struct ios_surface *surface) {
 		surface->creator->count--;
 	}
 	wl_list_remove(&surface->creator_link);
-	alloc_free(surface);
+	ios_alloc_free(surface);
 	for (uint32_t i = 0; i < surface->value_count; i++) {
 		free(surface->values[i].key);
 		free(surface->values[i].data);
@@ -145,14 +145,14 @@ static void surface_free(struct ios_surface *surface) {
 	free(surface);
 }
 
-void surface_unref(struct ios_surface *surface) {
+void ios_surface_unref(struct ios_surface *surface) {
 	assert(surface->refs > 0);
 	if (--surface->refs == 0) {
 		surface_free(surface);
 	}
 }
 
-void surface_detach_server(struct ios_surface *surface) {
+void ios_surface_detach_server(struct ios_surface *surface) {
 	// Only wl_buffers still held by the renderer can keep a surface alive here; it lives on
 	// without its server until they let go.
 	ios_table_remove(&surface->server->surfaces_by_id, surface->id);
@@ -161,7 +161,7 @@ void surface_detach_server(struct ios_surface *surface) {
 	surface->server = NULL;
 }
 
-struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *creator,
+struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_owner *creator,
 		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
 		const char *name, enum iosurface_v1_failure *reason, char *msg, size_t msg_size) {
 	if (server->next_surface_id == 0) {
@@ -186,15 +186,15 @@ struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *
 	surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
 	wl_list_init(&surface->handles);
 	wl_list_init(&surface->creator_link);
-	if (!server_take_fds(server, 2)) {
+	if (!ios_server_take_fds(server, 2)) {
 		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
 		snprintf(msg, msg_size, "the compositor has no descriptor to spare");
 		free(surface->name);
 		free(surface);
 		return NULL;
 	}
-	if (!alloc_surface(server, surface)) {
-		server_release_fds(server, 2);
+	if (!ios_alloc_surface(server, surface)) {
+		ios_server_release_fds(server, 2);
 		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
 		snprintf(msg, msg_size, "cannot allocate %u bytes: %s", layout->alloc_size,
 				strerror(errno));
@@ -204,13 +204,13 @@ struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *
 	}
 	// Two were reserved; a memfd surface keeps one.
 	surface->fds = surface->seed_fd >= 0 ? 2 : 1;
-	server_release_fds(server, 2 - surface->fds);
+	ios_server_release_fds(server, 2 - surface->fds);
 	surface->id = server->next_surface_id++;
 	if (!ios_table_put(&server->surfaces_by_id, surface->id, surface)) {
 		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
 		snprintf(msg, msg_size, "out of memory");
-		alloc_free(surface);
-		server_release_fds(server, surface->fds);
+		ios_alloc_free(surface);
+		ios_server_release_fds(server, surface->fds);
 		free(surface->name);
 		free(surface);
 		return NULL;
@@ -223,7 +223,7 @@ struct ios_surface *surface_create(struct ios_server *server, struct ios_owner *
 	return surface;
 }
 
-bool surface_empty(struct ios_surface *surface) {
+bool ios_surface_empty(struct ios_surface *surface) {
 	if (surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
 		return false;
 	}
@@ -241,7 +241,7 @@ bool surface_empty(struct ios_surface *surface) {
 	return true;
 }
 
-void *surface_map(struct ios_surface *surface) {
+void *ios_surface_map(struct ios_surface *surface) {
 	if (surface->map == NULL && surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
 		void *map = mmap(NULL, surface->layout.alloc_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 				surface->fd, 0);
@@ -287,11 +287,11 @@ static void slot_release(struct ios_owner *owner, uint32_t slot) {
 static void surface_handle_resource_destroy(struct wl_resource *resource) {
 	struct ios_handle *handle = handle_from_resource(resource);
 	if (handle != NULL) {
-		handle_destroy(handle);
+		ios_handle_destroy(handle);
 	}
 }
 
-struct ios_handle *handle_create(struct ios_owner *owner, struct wl_client *client,
+struct ios_handle *ios_handle_create(struct ios_owner *owner, struct wl_client *client,
 		uint32_t version, uint32_t id) {
 	struct wl_resource *resource = wl_resource_create(client, &iosurface_v1_interface, version, id);
 	if (resource == NULL) {
@@ -312,7 +312,7 @@ struct ios_handle *handle_create(struct ios_owner *owner, struct wl_client *clie
 	wl_resource_set_implementation(resource, &surface_impl, handle,
 			surface_handle_resource_destroy);
 	if (!slot_alloc(owner, &handle->slot)) {
-		handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
 				"the client holds %u iosurface_v1 objects, the most allowed", owner->pool_slots);
 		return NULL;
 	}
@@ -321,7 +321,7 @@ struct ios_handle *handle_create(struct ios_owner *owner, struct wl_client *clie
 	return handle;
 }
 
-void handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
+void ios_handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
 		...) {
 	char msg[256];
 	va_list args;
@@ -358,18 +358,18 @@ static bool send_memory(struct ios_handle *handle, uint32_t index, int fd, uint3
 	return true;
 }
 
-void handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
+void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
 	if (read_only && surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
 		// A dma-buf cannot be reopened read-only, and its mmap ignores the open mode.
-		handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
 				"read-only access to dma-buf surface %u is not supported", surface->id);
 		return;
 	}
 	handle->surface = surface;
 	handle->read_only = read_only;
-	surface_ref(surface);
+	ios_surface_ref(surface);
 	wl_list_insert(surface->handles.prev, &handle->surface_link);
-	surface_update_state(surface);
+	ios_surface_update_state(surface);
 
 	const struct ios_layout *l = &surface->layout;
 	struct wl_resource *r = handle->resource;
@@ -405,13 +405,13 @@ void handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool 
 	iosurface_v1_send_done(r);
 }
 
-void handle_destroy(struct ios_handle *handle) {
-	port_cancel_pending(handle);
+void ios_handle_destroy(struct ios_handle *handle) {
+	ios_port_cancel_pending(handle);
 	struct ios_surface *surface = handle->surface;
 	if (surface != NULL) {
 		wl_list_remove(&handle->surface_link);
 		handle->surface = NULL;
-		surface_update_state(surface);
+		ios_surface_update_state(surface);
 	}
 	if (handle->has_slot) {
 		slot_release(handle->owner, handle->slot);
@@ -420,7 +420,7 @@ void handle_destroy(struct ios_handle *handle) {
 	wl_resource_set_user_data(handle->resource, NULL);
 	free(handle);
 	if (surface != NULL) {
-		surface_unref(surface);
+		ios_surface_unref(surface);
 	}
 }
 
@@ -437,7 +437,7 @@ static void surface_handle_set_in_use(struct wl_client *client, struct wl_resour
 		return;
 	}
 	handle->in_use = in_use != 0;
-	surface_update_state(handle->surface);
+	ios_surface_update_state(handle->surface);
 }
 
 static bool check_key(struct wl_resource *resource, const char *key) {
@@ -620,14 +620,14 @@ static void surface_handle_set_purgeable(struct wl_client *client, struct wl_res
 		}
 		break;
 	case IOSURFACE_V1_PURGEABLE_EMPTY:
-		if (surface_empty(surface)) {
+		if (ios_surface_empty(surface)) {
 			surface->purgeable = IOSURFACE_PURGEABLE_EMPTY;
 		}
 		break;
 	default:
 		break;
 	}
-	surface_update_state(surface);
+	ios_surface_update_state(surface);
 	iosurface_v1_send_purgeable_done(resource, old);
 }
 
@@ -644,7 +644,7 @@ static void surface_handle_watch(struct wl_client *client, struct wl_resource *r
 		return;
 	}
 	handle->watch = events;
-	surface_update_state(handle->surface);
+	ios_surface_update_state(handle->surface);
 	// A pool asking to be told when a surface is free must not miss that it already is.
 	if ((events & IOSURFACE_V1_WATCH_NOT_IN_USE) && handle->surface->use_count == 0) {
 		iosurface_v1_send_not_in_use(resource);
@@ -688,7 +688,7 @@ static void surface_handle_bind_port(struct wl_client *client, struct wl_resourc
 				handle->surface->id);
 		return;
 	}
-	port_bind(handle, serial, flags);
+	ios_port_bind(handle, serial, flags);
 }
 
 static void surface_handle_create_buffer(struct wl_client *client, struct wl_resource *resource,
@@ -699,7 +699,7 @@ static void surface_handle_create_buffer(struct wl_client *client, struct wl_res
 	}
 	struct ios_surface *surface = handle->surface;
 	char name[16];
-	if (surface->server == NULL || !server_can_display(surface->server, surface->layout.format)) {
+	if (surface->server == NULL || !ios_server_can_display(surface->server, surface->layout.format)) {
 		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_UNSUPPORTED_FORMAT,
 				"create_buffer: format %s of surface %u cannot be shown",
 				ios_fourcc_str(surface->layout.format, name), surface->id);
@@ -718,7 +718,7 @@ static void surface_handle_create_buffer(struct wl_client *client, struct wl_res
 				ios_fourcc_str(l->format, name));
 		return;
 	}
-	buffer_create(handle, id);
+	ios_buffer_create(handle, id);
 }
 
 static const struct iosurface_v1_interface surface_impl = {
