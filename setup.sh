@@ -15,26 +15,15 @@ ninja -C build
 
 export IOSURFACE_COMPOSITOR="$PWD/build/compositor/iosurface-compositor"
 producer_consumer=build/demos/producer-consumer/producer-consumer
-hello=build/demos/hello/hello-iosurface
-if [ -x "$producer_consumer" ]; then
-	echo "== demo: producer-consumer (headless, 120 frames)"
-	rm -f screenshot.png
-	if ! "$producer_consumer" --headless --frames 120 --screenshot screenshot.png; then
-		echo "setup.sh: FAILED: the producer-consumer demo failed" >&2
-		exit 1
-	fi
-	if [ ! -s screenshot.png ]; then
-		echo "setup.sh: FAILED: the demo left no screenshot.png" >&2
-		exit 1
-	fi
-	echo "== screenshot: $PWD/screenshot.png"
-elif [ -x "$hello" ]; then
-	echo "== demo: hello-iosurface (headless)"
-	if ! "$hello" --headless; then
-		echo "setup.sh: FAILED: the hello-iosurface demo failed" >&2
-		exit 1
-	fi
-else
-	echo "== no demo is built yet (demos/producer-consumer, demos/hello); the build is done"
+echo "== demo: producer-consumer (two processes, zero copy, headless, 120 frames)"
+rm -f screenshot.png
+if ! "$producer_consumer" --headless --frames 120 --screenshot screenshot.png; then
+	echo "setup.sh: FAILED: the producer-consumer demo failed" >&2
+	exit 1
 fi
+if [ ! -s screenshot.png ]; then
+	echo "setup.sh: FAILED: the demo left no screenshot.png" >&2
+	exit 1
+fi
+echo "== screenshot: $PWD/screenshot.png"
 echo "== next: tests/run-all.sh runs every test"
