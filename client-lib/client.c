@@ -136,8 +136,8 @@ static void manager_handle_allocator(void *data, struct iosurface_manager_v1 *ma
 	}
 }
 
-static void manager_handle_state_pool(void *data, struct iosurface_manager_v1 *manager,
-		int32_t fd, uint32_t size) {
+static void manager_handle_state_pool(void *data, struct iosurface_manager_v1 *manager, int32_t fd,
+		uint32_t size) {
 	struct iosurface_client *c = data;
 	if (c->pool == NULL && size > 0) {
 		void *pool = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
@@ -191,8 +191,7 @@ static void registry_handle_global(void *data, struct wl_registry *registry, uin
 	}
 }
 
-static void registry_handle_global_remove(void *data, struct wl_registry *registry,
-		uint32_t name) {
+static void registry_handle_global_remove(void *data, struct wl_registry *registry, uint32_t name) {
 }
 
 static const struct wl_registry_listener registry_listener = {

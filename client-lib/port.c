@@ -97,8 +97,7 @@ IOSURFACE_EXPORT int iosurface_create_port_read_only(struct iosurface *s) {
 }
 
 /* Waits for a redeemed or looked-up surface; returns the caller's reference. Lock held. */
-static struct iosurface *finish_lookup(struct iosurface_client *c, struct iosurface *s,
-		int *err) {
+static struct iosurface *finish_lookup(struct iosurface_client *c, struct iosurface *s, int *err) {
 	int ret = surface_wait_ready(s);
 	if (ret == 0) {
 		// The same process gets the same object, unless it would gain write access.
@@ -130,8 +129,9 @@ static struct iosurface *lookup(struct iosurface_client *c, int port, uint32_t i
 	}
 	int err = 0;
 	client_lock(c);
-	surface_set_proxy(s, port >= 0 ? iosurface_manager_v1_redeem_port(c->manager, port)
-					 : iosurface_manager_v1_lookup(c->manager, id));
+	surface_set_proxy(s,
+			port >= 0 ? iosurface_manager_v1_redeem_port(c->manager, port) :
+						iosurface_manager_v1_lookup(c->manager, id));
 	struct iosurface *result = finish_lookup(c, s, &err);
 	client_unlock(c);
 	if (result == NULL) {
@@ -313,8 +313,8 @@ IOSURFACE_EXPORT int iosurface_port_receive(int sock, void *payload, size_t *len
 	} else if (!stream && ((size_t)n < sizeof(header) || (msg.msg_flags & MSG_TRUNC))) {
 		ret = -EBADMSG;
 	}
-	if (ret == 0 && (header.magic != PORT_MESSAGE_MAGIC ||
-					header.length > IOSURFACE_PORT_PAYLOAD_MAX)) {
+	if (ret == 0 &&
+			(header.magic != PORT_MESSAGE_MAGIC || header.length > IOSURFACE_PORT_PAYLOAD_MAX)) {
 		ret = -EBADMSG;
 	}
 	if (ret == 0 && stream) {

@@ -326,8 +326,7 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 	if (!fits_u32(p->bytes_per_row) || !fits_u32(p->offset) || !fits_u32(p->alloc_size)) {
 		return -EINVAL;
 	}
-	if (p->plane_count > IOSURFACE_MAX_PLANES ||
-			p->cache_mode > IOSURFACE_CACHE_WRITE_COMBINE) {
+	if (p->plane_count > IOSURFACE_MAX_PLANES || p->cache_mode > IOSURFACE_CACHE_WRITE_COMBINE) {
 		return -EINVAL;
 	}
 	uint32_t known_usage = IOSURFACE_USAGE_CPU_READ | IOSURFACE_USAGE_CPU_WRITE |
@@ -366,9 +365,8 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 			.offset = (uint32_t)pp->offset,
 			.size = (uint32_t)pp->size,
 		};
-		req->plane_set[i] = rp->width || rp->height || rp->bytes_per_row ||
-				rp->bytes_per_element || rp->element_width || rp->element_height ||
-				rp->offset || rp->size;
+		req->plane_set[i] = rp->width || rp->height || rp->bytes_per_row || rp->bytes_per_element ||
+				rp->element_width || rp->element_height || rp->offset || rp->size;
 	}
 	char msg[256];
 	struct ios_layout layout;
@@ -416,8 +414,9 @@ static void send_params(struct iosurface_client *c, const struct iosurface_prope
 		iosurface_params_v1_set_usage(params, p->usage);
 	}
 	uint32_t flags = (p->global ? IOSURFACE_PARAMS_V1_FLAGS_GLOBAL : 0) |
-			(p->pixel_size_casting_forbidden ? IOSURFACE_PARAMS_V1_FLAGS_PIXEL_SIZE_CASTING_FORBIDDEN
-											 : 0);
+			(p->pixel_size_casting_forbidden ?
+							IOSURFACE_PARAMS_V1_FLAGS_PIXEL_SIZE_CASTING_FORBIDDEN :
+							0);
 	if (flags != 0) {
 		iosurface_params_v1_set_flags(params, flags);
 	}
@@ -644,20 +643,20 @@ IOSURFACE_EXPORT size_t iosurface_get_number_of_components_of_plane(struct iosur
 	return fmt->planes[plane].component_count;
 }
 
-IOSURFACE_EXPORT enum iosurface_component_name iosurface_get_name_of_component_of_plane(
-		struct iosurface *s, size_t plane, size_t component) {
+IOSURFACE_EXPORT enum iosurface_component_name
+iosurface_get_name_of_component_of_plane(struct iosurface *s, size_t plane, size_t component) {
 	const struct ios_component *c = component_of(s, plane, component);
 	return c != NULL ? c->name : IOSURFACE_COMPONENT_NAME_UNKNOWN;
 }
 
-IOSURFACE_EXPORT enum iosurface_component_type iosurface_get_type_of_component_of_plane(
-		struct iosurface *s, size_t plane, size_t component) {
+IOSURFACE_EXPORT enum iosurface_component_type
+iosurface_get_type_of_component_of_plane(struct iosurface *s, size_t plane, size_t component) {
 	const struct ios_component *c = component_of(s, plane, component);
 	return c != NULL ? c->type : IOSURFACE_COMPONENT_TYPE_UNKNOWN;
 }
 
-IOSURFACE_EXPORT enum iosurface_component_range iosurface_get_range_of_component_of_plane(
-		struct iosurface *s, size_t plane, size_t component) {
+IOSURFACE_EXPORT enum iosurface_component_range
+iosurface_get_range_of_component_of_plane(struct iosurface *s, size_t plane, size_t component) {
 	const struct ios_component *c = component_of(s, plane, component);
 	return c != NULL ? c->range : IOSURFACE_COMPONENT_RANGE_UNKNOWN;
 }
@@ -800,8 +799,8 @@ IOSURFACE_EXPORT uint32_t iosurface_get_global_use_count(struct iosurface *s) {
 		self = atomic_load_explicit(&slot[IOS_SLOT_SELF_COUNTED], memory_order_relaxed);
 		ports_counted = atomic_load_explicit(&slot[IOS_SLOT_PORTS_COUNTED], memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
-	} while ((seq & 1) || seq != atomic_load_explicit(&slot[IOS_SLOT_SEQUENCE],
-						memory_order_relaxed));
+	} while ((seq & 1) ||
+			seq != atomic_load_explicit(&slot[IOS_SLOT_SEQUENCE], memory_order_relaxed));
 	// The compositor's figure, with this process's own share and ports taken as they are
 	// now rather than as the compositor last heard of them.
 	int64_t total = (int64_t)use - self;
@@ -855,7 +854,7 @@ IOSURFACE_EXPORT int iosurface_set_purgeable(struct iosurface *s, uint32_t new_s
 
 IOSURFACE_EXPORT bool iosurface_was_emptied(struct iosurface *s) {
 	return (atomic_load_explicit(&s->slot[IOS_SLOT_FLAGS], memory_order_acquire) &
-			       IOS_SLOT_FLAG_EMPTIED) != 0;
+				   IOS_SLOT_FLAG_EMPTIED) != 0;
 }
 
 /* ---- Notification ---- */

@@ -9,8 +9,8 @@ static int check_key(struct iosurface *s, const char *key) {
 		return -EINVAL;
 	}
 	size_t len = strlen(key);
-	size_t max = s->client != NULL ? s->client->limit_max[IOSURFACE_PROPERTY_KEY_LENGTH]
-				       : IOS_MAX_KEY_LENGTH;
+	size_t max = s->client != NULL ? s->client->limit_max[IOSURFACE_PROPERTY_KEY_LENGTH] :
+									 IOS_MAX_KEY_LENGTH;
 	return len == 0 || len > max ? -EINVAL : 0;
 }
 
@@ -144,7 +144,8 @@ static struct iosurface_value *query_values(struct iosurface *s, const char *key
 	return dict;
 }
 
-IOSURFACE_EXPORT struct iosurface_value *iosurface_copy_value(struct iosurface *s, const char *key) {
+IOSURFACE_EXPORT struct iosurface_value *iosurface_copy_value(struct iosurface *s,
+		const char *key) {
 	if (check_key(s, key) < 0) {
 		errno = EINVAL;
 		return NULL;

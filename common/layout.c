@@ -120,8 +120,7 @@ static enum ios_layout_status lay_rows(const char *what, uint64_t width, uint64_
 		}
 		if (req_bpr % IOS_ROW_ALIGNMENT != 0) {
 			return fail(IOS_LAYOUT_INVALID_LAYOUT, msg, msg_size,
-					"%sbytes_per_row %u is not a multiple of %u", what, req_bpr,
-					IOS_ROW_ALIGNMENT);
+					"%sbytes_per_row %u is not a multiple of %u", what, req_bpr, IOS_ROW_ALIGNMENT);
 		}
 		if (req_bpr > max_bpr) {
 			return fail(IOS_LAYOUT_INVALID_LAYOUT, msg, msg_size,
@@ -174,8 +173,8 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 	}
 
 	if (req->width == 0 || req->height == 0) {
-		return fail(IOS_LAYOUT_INVALID_SIZE, msg, msg_size, "width %u x height %u: both must be set",
-				req->width, req->height);
+		return fail(IOS_LAYOUT_INVALID_SIZE, msg, msg_size,
+				"width %u x height %u: both must be set", req->width, req->height);
 	}
 	if (req->width > limits->max_dimension || req->height > limits->max_dimension) {
 		return fail(IOS_LAYOUT_INVALID_SIZE, msg, msg_size,
@@ -270,8 +269,8 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 						"plane %u width %llu x height %llu exceeds the maximum %u", i,
 						(unsigned long long)w, (unsigned long long)h, limits->max_dimension);
 			}
-			if ((status = lay_rows(what, w, h, &e, rp->bytes_per_row, rp->size,
-						 &p->bytes_per_row, &p->size, msg, msg_size)) != IOS_LAYOUT_OK) {
+			if ((status = lay_rows(what, w, h, &e, rp->bytes_per_row, rp->size, &p->bytes_per_row,
+						 &p->size, msg, msg_size)) != IOS_LAYOUT_OK) {
 				return status;
 			}
 			uint64_t offset;
@@ -306,8 +305,8 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 				if ((uint64_t)a->offset < (uint64_t)b->offset + b->size &&
 						(uint64_t)b->offset < (uint64_t)a->offset + a->size) {
 					return fail(IOS_LAYOUT_INVALID_LAYOUT, msg, msg_size,
-							"plane %u [%u, +%u) overlaps plane %u [%u, +%u)", i, a->offset,
-							a->size, j, b->offset, b->size);
+							"plane %u [%u, +%u) overlaps plane %u [%u, +%u)", i, a->offset, a->size,
+							j, b->offset, b->size);
 				}
 			}
 		}

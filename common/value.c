@@ -217,10 +217,14 @@ IOSURFACE_EXPORT struct iosurface_value *iosurface_value_copy(const struct iosur
 		}
 		for (size_t i = 0; i < v->u.list.count; i++) {
 			struct iosurface_value *item = iosurface_value_copy(v->u.list.items[i]);
-			int ret = item == NULL ? -ENOMEM
-					: v->type == IOSURFACE_VALUE_ARRAY
-					? iosurface_value_array_append(copy, item)
-					: iosurface_value_dictionary_set(copy, v->u.list.keys[i], item);
+			int ret;
+			if (item == NULL) {
+				ret = -ENOMEM;
+			} else if (v->type == IOSURFACE_VALUE_ARRAY) {
+				ret = iosurface_value_array_append(copy, item);
+			} else {
+				ret = iosurface_value_dictionary_set(copy, v->u.list.keys[i], item);
+			}
 			if (ret < 0) {
 				iosurface_value_free(copy);
 				errno = -ret;
@@ -271,8 +275,8 @@ IOSURFACE_EXPORT bool iosurface_value_equal(const struct iosurface_value *a,
 			return false;
 		}
 		for (size_t i = 0; i < a->u.list.count; i++) {
-			const struct iosurface_value *other =
-					iosurface_value_dictionary_get(b, a->u.list.keys[i]);
+			const struct iosurface_value *other = iosurface_value_dictionary_get(b,
+					a->u.list.keys[i]);
 			if (!iosurface_value_equal(a->u.list.items[i], other)) {
 				return false;
 			}
@@ -282,7 +286,8 @@ IOSURFACE_EXPORT bool iosurface_value_equal(const struct iosurface_value *a,
 	return false;
 }
 
-IOSURFACE_EXPORT enum iosurface_value_type iosurface_value_get_type(const struct iosurface_value *v) {
+IOSURFACE_EXPORT enum iosurface_value_type iosurface_value_get_type(
+		const struct iosurface_value *v) {
 	return v != NULL ? v->type : 0;
 }
 
@@ -317,15 +322,15 @@ IOSURFACE_EXPORT const void *iosurface_value_get_bytes(const struct iosurface_va
 }
 
 IOSURFACE_EXPORT size_t iosurface_value_get_count(const struct iosurface_value *v) {
-	if (v == NULL ||
-			(v->type != IOSURFACE_VALUE_ARRAY && v->type != IOSURFACE_VALUE_DICTIONARY)) {
+	if (v == NULL || (v->type != IOSURFACE_VALUE_ARRAY && v->type != IOSURFACE_VALUE_DICTIONARY)) {
 		return 0;
 	}
 	return v->u.list.count;
 }
 
-IOSURFACE_EXPORT const struct iosurface_value *iosurface_value_get_item(
-		const struct iosurface_value *v, size_t i) {
+IOSURFACE_EXPORT const struct iosurface_value *iosurface_value_get_item(const struct iosurface_value
+																				*v,
+		size_t i) {
 	return i < iosurface_value_get_count(v) ? v->u.list.items[i] : NULL;
 }
 
@@ -336,8 +341,8 @@ IOSURFACE_EXPORT const char *iosurface_value_get_key(const struct iosurface_valu
 	return v->u.list.keys[i];
 }
 
-IOSURFACE_EXPORT const struct iosurface_value *iosurface_value_dictionary_get(
-		const struct iosurface_value *v, const char *key) {
+IOSURFACE_EXPORT const struct iosurface_value *
+iosurface_value_dictionary_get(const struct iosurface_value *v, const char *key) {
 	if (v == NULL || key == NULL || v->type != IOSURFACE_VALUE_DICTIONARY) {
 		return NULL;
 	}
@@ -562,8 +567,9 @@ static bool decode(struct reader *r, unsigned depth, struct iosurface_value **ou
 		for (uint32_t i = 0; i < count; i++) {
 			const uint8_t *key = NULL;
 			uint32_t key_len = 0;
-			if (tag == 'm' && (!get_blob(r, &key, &key_len) || key_len == 0 ||
-						memchr(key, '\0', key_len) != NULL)) {
+			if (tag == 'm' &&
+					(!get_blob(r, &key, &key_len) || key_len == 0 ||
+							memchr(key, '\0', key_len) != NULL)) {
 				iosurface_value_free(v);
 				return false;
 			}

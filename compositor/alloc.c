@@ -149,8 +149,10 @@ bool ios_alloc_init(struct ios_server *server) {
 #if IOS_HAVE_GBM
 	server->drm_fd = open_render_node(path);
 	if (server->drm_fd < 0) {
-		wlr_log(WLR_INFO, "iosurface: no DRM render node (%s); surfaces with GPU or scanout "
-				"usage fall back to memfd", path != NULL ? path : "/dev/dri/renderD*");
+		wlr_log(WLR_INFO,
+				"iosurface: no DRM render node (%s); surfaces with GPU or scanout "
+				"usage fall back to memfd",
+				path != NULL ? path : "/dev/dri/renderD*");
 		return false;
 	}
 	server->gbm = gbm_create_device(server->drm_fd);

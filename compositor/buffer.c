@@ -57,7 +57,8 @@ static void buffer_destroy(struct wlr_buffer *wlr_buffer) {
 	free(buffer);
 }
 
-static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer, struct wlr_dmabuf_attributes *attribs) {
+static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer,
+		struct wlr_dmabuf_attributes *attribs) {
 	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
 	struct ios_surface *surface = buffer->surface;
 	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
@@ -76,8 +77,8 @@ static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer, struct wlr_dmabuf_a
 	return true;
 }
 
-static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags,
-		void **data, uint32_t *format, size_t *stride) {
+static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags, void **data,
+		uint32_t *format, size_t *stride) {
 	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
 	struct ios_surface *surface = buffer->surface;
 	char *map = ios_surface_map(surface);

@@ -51,7 +51,8 @@ static void manager_handle_create_params(struct wl_client *client, struct wl_res
 static void manager_handle_redeem_port(struct wl_client *client, struct wl_resource *resource,
 		uint32_t id, int32_t fd) {
 	struct ios_owner *owner = owner_from_manager(resource);
-	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource), id);
+	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource),
+			id);
 	if (handle == NULL) {
 		close(fd);
 		return;
@@ -63,7 +64,8 @@ static void manager_handle_lookup(struct wl_client *client, struct wl_resource *
 		uint32_t id, uint32_t surface_id) {
 	struct ios_owner *owner = owner_from_manager(resource);
 	struct ios_server *server = owner->server;
-	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource), id);
+	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource),
+			id);
 	if (handle == NULL) {
 		return;
 	}
@@ -74,7 +76,8 @@ static void manager_handle_lookup(struct wl_client *client, struct wl_resource *
 	}
 	struct ios_surface *surface = ios_table_get(&server->surfaces_by_id, surface_id);
 	if (surface == NULL) {
-		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_ID, "no surface with id %u", surface_id);
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_ID, "no surface with id %u",
+				surface_id);
 		return;
 	}
 	if (!(surface->flags & IOSURFACE_PARAMS_V1_FLAGS_GLOBAL)) {
@@ -180,8 +183,8 @@ static void owner_handle_client_destroy(struct wl_listener *listener, void *data
 }
 
 struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *client) {
-	struct wl_listener *listener =
-			wl_client_get_destroy_listener(client, owner_handle_client_destroy);
+	struct wl_listener *listener = wl_client_get_destroy_listener(client,
+			owner_handle_client_destroy);
 	if (listener != NULL) {
 		struct ios_owner *owner = wl_container_of(listener, owner, client_destroy);
 		return owner;
@@ -223,8 +226,8 @@ static void manager_handle_resource_destroy(struct wl_resource *resource) {
 
 static void manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id) {
 	struct ios_server *server = data;
-	struct wl_resource *resource =
-			wl_resource_create(client, &iosurface_manager_v1_interface, version, id);
+	struct wl_resource *resource = wl_resource_create(client, &iosurface_manager_v1_interface,
+			version, id);
 	if (resource == NULL) {
 		wl_client_post_no_memory(client);
 		return;
@@ -354,8 +357,8 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 	// client's requests with descriptors refused (and those clients disconnected).
 	struct rlimit nofile;
 	uint64_t limit = getrlimit(RLIMIT_NOFILE, &nofile) == 0 ? nofile.rlim_cur : 1024;
-	server->fd_budget = limit > 512 ? (uint32_t)(limit > UINT32_MAX ? UINT32_MAX : limit) - 256
-					: (uint32_t)limit / 2;
+	server->fd_budget = limit > 512 ? (uint32_t)(limit > UINT32_MAX ? UINT32_MAX : limit) - 256 :
+									  (uint32_t)limit / 2;
 	server->limits.max_dimension = server->options.max_dimension;
 	server->limits.max_alloc_size = server->options.max_alloc_size;
 	server->next_surface_id = 1;

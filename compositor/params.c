@@ -37,8 +37,8 @@ static struct ios_params *params_for_set(struct wl_resource *resource, enum para
 		return NULL;
 	}
 	if (params->used) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_ALREADY_USED,
-				"%s after create", request);
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_ALREADY_USED, "%s after create",
+				request);
 		return NULL;
 	}
 	if (params->set & field) {
@@ -78,8 +78,8 @@ static void params_handle_set_format(struct wl_client *client, struct wl_resourc
 	}
 }
 
-static bool check_element(struct wl_resource *resource, const char *what, uint32_t bpe,
-		uint32_t ew, uint32_t eh) {
+static bool check_element(struct wl_resource *resource, const char *what, uint32_t bpe, uint32_t ew,
+		uint32_t eh) {
 	if (bpe > IOS_MAX_BYTES_PER_ELEMENT) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_ELEMENT,
 				"%sbytes_per_element %u exceeds the maximum %u", what, bpe,
@@ -117,8 +117,8 @@ static bool check_row_and_offset(struct wl_resource *resource, const char *what,
 	}
 	if (offset % IOS_OFFSET_ALIGNMENT != 0 || offset > max_alloc) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
-				"%soffset %u is not a multiple of %u up to %u", what, offset,
-				IOS_OFFSET_ALIGNMENT, max_alloc);
+				"%soffset %u is not a multiple of %u up to %u", what, offset, IOS_OFFSET_ALIGNMENT,
+				max_alloc);
 		return false;
 	}
 	return true;
@@ -305,15 +305,16 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 	params->used = true;
 	struct ios_owner *owner = params->owner;
 	struct ios_server *server = owner->server;
-	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource), id);
+	struct ios_handle *handle = ios_handle_create(owner, client, wl_resource_get_version(resource),
+			id);
 	if (handle == NULL) {
 		return;
 	}
 
 	char msg[256];
 	struct ios_layout layout;
-	enum ios_layout_status status =
-			ios_layout_compute(&params->req, &server->limits, &layout, msg, sizeof(msg));
+	enum ios_layout_status status = ios_layout_compute(&params->req, &server->limits, &layout, msg,
+			sizeof(msg));
 	if (status == IOS_LAYOUT_UNKNOWN_FORMAT) {
 		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_FORMAT, "%s", msg);
 		return;
@@ -386,8 +387,8 @@ static void params_handle_resource_destroy(struct wl_resource *resource) {
 
 void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
 		uint32_t id) {
-	struct wl_resource *resource =
-			wl_resource_create(client, &iosurface_params_v1_interface, version, id);
+	struct wl_resource *resource = wl_resource_create(client, &iosurface_params_v1_interface,
+			version, id);
 	if (resource == NULL) {
 		wl_client_post_no_memory(client);
 		return;
@@ -401,6 +402,5 @@ void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32
 	params->resource = resource;
 	params->owner = owner;
 	wl_list_insert(&owner->params, &params->link);
-	wl_resource_set_implementation(resource, &params_impl, params,
-			params_handle_resource_destroy);
+	wl_resource_set_implementation(resource, &params_impl, params, params_handle_resource_destroy);
 }

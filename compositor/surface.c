@@ -374,25 +374,25 @@ void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, b
 	const struct ios_layout *l = &surface->layout;
 	struct wl_resource *r = handle->resource;
 	iosurface_v1_send_description(r, surface->id, l->width, l->height, l->format,
-			l->bytes_per_element, l->element_width, l->element_height, l->bytes_per_row,
-			l->offset, l->alloc_size, l->plane_count, surface->cache_mode, surface->usage,
-			surface->flags, surface->allocator, read_only ? 1 : 0);
+			l->bytes_per_element, l->element_width, l->element_height, l->bytes_per_row, l->offset,
+			l->alloc_size, l->plane_count, surface->cache_mode, surface->usage, surface->flags,
+			surface->allocator, read_only ? 1 : 0);
 	for (uint32_t i = 0; i < l->plane_count; i++) {
 		const struct ios_plane_layout *p = &l->planes[i];
-		iosurface_v1_send_plane(r, i, p->width, p->height, p->bytes_per_row,
-				p->bytes_per_element, p->element_width, p->element_height, p->offset, p->size);
+		iosurface_v1_send_plane(r, i, p->width, p->height, p->bytes_per_row, p->bytes_per_element,
+				p->element_width, p->element_height, p->offset, p->size);
 	}
 	if (surface->name != NULL) {
 		iosurface_v1_send_name(r, surface->name);
 	}
 	bool ok;
 	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
-		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_MEMFD,
-				surface->mem_size, 0);
+		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_MEMFD, surface->mem_size,
+				0);
 		iosurface_v1_send_seed_location(r, 0, surface->seed_offset);
 	} else {
-		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_DMABUF,
-					 surface->mem_size, surface->modifier) &&
+		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_DMABUF, surface->mem_size,
+					 surface->modifier) &&
 				send_memory(handle, 1, surface->seed_fd, IOSURFACE_V1_MEMORY_TYPE_MEMFD,
 						IOS_PAGE_SIZE, 0);
 		iosurface_v1_send_seed_location(r, 1, 0);
@@ -524,8 +524,8 @@ static void surface_handle_set_value(struct wl_client *client, struct wl_resourc
 		charge_values(surface, delta);
 		return;
 	}
-	struct ios_value_entry *values =
-			realloc(surface->values, (surface->value_count + 1) * sizeof(*values));
+	struct ios_value_entry *values = realloc(surface->values,
+			(surface->value_count + 1) * sizeof(*values));
 	char *key_copy = strdup(key);
 	if (values == NULL || key_copy == NULL) {
 		if (values != NULL) {
@@ -699,7 +699,8 @@ static void surface_handle_create_buffer(struct wl_client *client, struct wl_res
 	}
 	struct ios_surface *surface = handle->surface;
 	char name[16];
-	if (surface->server == NULL || !ios_server_can_display(surface->server, surface->layout.format)) {
+	if (surface->server == NULL ||
+			!ios_server_can_display(surface->server, surface->layout.format)) {
 		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_UNSUPPORTED_FORMAT,
 				"create_buffer: format %s of surface %u cannot be shown",
 				ios_fourcc_str(surface->layout.format, name), surface->id);
