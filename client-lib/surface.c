@@ -337,10 +337,15 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 	if (p->name != NULL && strlen(p->name) > c->limit_max[IOSURFACE_PROPERTY_NAME_LENGTH]) {
 		return -EINVAL;
 	}
+	// Apple's codes ('BGRA', '420v', ...) are accepted too; none is also a known fourcc.
+	uint32_t format = p->pixel_format;
+	if (format != 0 && ios_format_lookup(format) == NULL && ios_format_from_ostype(format) != 0) {
+		format = ios_format_from_ostype(format);
+	}
 	*req = (struct ios_request){
 		.width = p->width,
 		.height = p->height,
-		.format = p->pixel_format,
+		.format = format,
 		.bytes_per_element = p->bytes_per_element,
 		.element_width = p->element_width,
 		.element_height = p->element_height,

@@ -146,6 +146,31 @@ TEST(every_known_format_allocates) {
 	harness_compositor_stop(hc);
 }
 
+TEST(apple_codes_accepted_at_creation) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct iosurface_client *c = connect_client();
+	static const struct {
+		uint32_t ostype, fourcc;
+	} codes[] = {
+		{ OSTYPE('B', 'G', 'R', 'A'), DRM_FORMAT_ARGB8888 },
+		{ OSTYPE('4', '2', '0', 'v'), DRM_FORMAT_NV12 },
+		{ OSTYPE('4', '2', '0', 'f'), DRM_FORMAT_NV12 },
+		{ OSTYPE('x', '4', '2', '0'), DRM_FORMAT_P010 },
+		{ OSTYPE('L', '0', '0', '8'), DRM_FORMAT_R8 },
+		{ OSTYPE('2', 'v', 'u', 'y'), DRM_FORMAT_UYVY },
+	};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		struct iosurface_properties props = { .width = 64, .height = 32,
+			.pixel_format = codes[i].ostype };
+		struct iosurface *s = iosurface_create(c, &props);
+		CHECK_NOT_NULL(s);
+		CHECK_EQ(iosurface_get_pixel_format(s), codes[i].fourcc);
+		iosurface_unref(s);
+	}
+	iosurface_client_destroy(c);
+	harness_compositor_stop(hc);
+}
+
 TEST(unknown_format_is_plain_memory) {
 	struct harness_compositor *hc = harness_compositor_start(NULL);
 	struct iosurface_client *c = connect_client();

@@ -479,6 +479,18 @@ static void test_ostype_round_trip(void) {
 	}
 }
 
+/*
+ * The library takes an Apple code wherever it takes a fourcc; that works only while no Apple
+ * code of the table is also a fourcc the table knows.
+ */
+static void test_ostype_never_a_known_fourcc(void) {
+	for (size_t i = 0; i < ios_format_count(); i++) {
+		const struct ios_format *fmt = ios_format_at(i);
+		check_context("%s", fmt->name);
+		CHECK(fmt->ostype == 0 || ios_format_lookup(fmt->ostype) == NULL);
+	}
+}
+
 int main(void) {
 	RUN_TEST(test_table_is_complete);
 	RUN_TEST(test_lookup);
@@ -487,5 +499,6 @@ int main(void) {
 	RUN_TEST(test_components_consistent);
 	RUN_TEST(test_ostype);
 	RUN_TEST(test_ostype_round_trip);
+	RUN_TEST(test_ostype_never_a_known_fourcc);
 	return check_report();
 }

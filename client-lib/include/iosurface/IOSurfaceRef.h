@@ -87,9 +87,14 @@ static inline size_t IOSurfaceGetAllocSize(IOSurfaceRef s) {
 	return iosurface_get_alloc_size(s);
 }
 
-/** A DRM fourcc; iosurface_format_to_ostype() gives Apple's code. */
+/**
+ * Apple's code of the surface's format ('BGRA' for ARGB8888 and XRGB8888, '420v' for NV12...),
+ * as Apple code compares it; the DRM fourcc for a format with no Apple code.
+ */
 static inline uint32_t IOSurfaceGetPixelFormat(IOSurfaceRef s) {
-	return iosurface_get_pixel_format(s);
+	uint32_t fourcc = iosurface_get_pixel_format(s);
+	uint32_t ostype = iosurface_format_to_ostype(fourcc);
+	return ostype != 0 ? ostype : fourcc;
 }
 
 static inline void *IOSurfaceGetBaseAddress(IOSurfaceRef s) {

@@ -145,8 +145,9 @@ struct iosurface_plane_properties {
 
 /**
  * Creation properties, the fields of IOSurface's property dictionary. Zero means "default",
- * as in IOSurface. pixel_format is a DRM fourcc (iosurface_format_from_ostype() converts
- * Apple's codes). name may be NULL.
+ * as in IOSurface. pixel_format is a DRM fourcc, or one of Apple's codes ('BGRA', '420v', ...),
+ * which the library converts (iosurface_format_from_ostype()); the surface then reports the
+ * DRM fourcc. name may be NULL.
  */
 struct iosurface_properties {
 	uint32_t width, height, pixel_format;
