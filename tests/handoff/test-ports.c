@@ -107,6 +107,8 @@ TEST(handoff_a_b_c) {
 		CHECK_EQ(check_pattern(s, 77), 0);
 		close(port);
 		iosurface_increment_use_count(s);
+		// Counted by the compositor before A looks, so that A's wait is for the ports alone.
+		CHECK_EQ(iosurface_client_roundtrip(c), 0);
 		send_byte(bc[1], 'c');
 		recv_byte(bc[1]);
 		iosurface_decrement_use_count(s);
@@ -310,6 +312,9 @@ TEST(global_use_count_rule) {
 		iosurface_increment_use_count(t);
 		iosurface_increment_use_count(t);
 		CHECK_EQ(iosurface_get_use_count(t), 2);
+		// The compositor has B's share before A looks: A's wait below then waits for the
+		// port's death alone.
+		CHECK_EQ(iosurface_client_roundtrip(b), 0);
 		send_byte(sv[1], '1');
 		recv_byte(sv[1]);
 		iosurface_decrement_use_count(t);
