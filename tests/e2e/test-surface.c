@@ -171,6 +171,28 @@ TEST(apple_codes_accepted_at_creation) {
 	harness_compositor_stop(hc);
 }
 
+TEST(scanout_usage_falls_back_to_memfd_without_a_render_node) {
+	if (access("/dev/dri", F_OK) == 0) {
+		SKIP("this machine has /dev/dri: the GBM path would be taken");
+	}
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct iosurface_client *c = connect_client();
+	CHECK(iosurface_client_has_allocator(c, IOSURFACE_ALLOCATOR_MEMFD));
+	CHECK(!iosurface_client_has_allocator(c, IOSURFACE_ALLOCATOR_GBM));
+	struct iosurface_properties props = { .width = 64, .height = 64,
+		.pixel_format = DRM_FORMAT_XRGB8888,
+		.usage = IOSURFACE_USAGE_SCANOUT | IOSURFACE_USAGE_GPU_READ };
+	struct iosurface *s = iosurface_create(c, &props);
+	CHECK_NOT_NULL(s);
+	CHECK_EQ(iosurface_get_allocator(s), IOSURFACE_ALLOCATOR_MEMFD);
+	CHECK_EQ(iosurface_get_usage(s), IOSURFACE_USAGE_SCANOUT | IOSURFACE_USAGE_GPU_READ);
+	fill_pattern(s, 3);
+	CHECK_EQ(check_pattern(s, 3), 0);
+	iosurface_unref(s);
+	iosurface_client_destroy(c);
+	harness_compositor_stop(hc);
+}
+
 TEST(unknown_format_is_plain_memory) {
 	struct harness_compositor *hc = harness_compositor_start(NULL);
 	struct iosurface_client *c = connect_client();
