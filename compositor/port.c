@@ -73,19 +73,15 @@ static void port_unlist(struct ios_port *port) {
 }
 
 /* The port's last write end is gone, or the port is being torn down. */
-static void port_kill(struct ios_port *port) {
+void ios_port_destroy(struct ios_port *port) {
 	struct ios_server *server = port->server;
-	if (port->read_fd >= 0) {
-		fail_pending(port, "the port died before it was bound");
-		ios_table_remove(&server->ports_by_inode, port->key);
-		epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
-		close(port->read_fd);
-		port->read_fd = -1;
-		ios_server_release_fds(server, 1);
-	}
+	fail_pending(port, "the port died before it was bound");
+	ios_table_remove(&server->ports_by_inode, port->key);
+	epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
+	close(port->read_fd);
+	ios_server_release_fds(server, 1);
 	if (port->surface != NULL) {
 		struct ios_surface *surface = port->surface;
-		port->surface = NULL;
 		server->port_count--;
 		surface->ports--;
 		ios_surface_update_state(surface);
@@ -103,12 +99,8 @@ static void port_kill(struct ios_port *port) {
 void ios_port_orphan(struct ios_port *port) {
 	port_unlist(port);
 	if (port->surface == NULL) {
-		port_kill(port);
+		ios_port_destroy(port);
 	}
-}
-
-void ios_port_destroy(struct ios_port *port) {
-	port_kill(port);
 }
 
 static void bind_to(struct ios_port *port, struct ios_handle *handle, bool read_only) {
@@ -153,7 +145,7 @@ static bool port_read(struct ios_port *port) {
 		struct ios_port_record record;
 		if ((size_t)n < sizeof(record)) {
 			wlr_log(WLR_DEBUG, "iosurface: port %u: short record", port->serial);
-			port_kill(port);
+			ios_port_destroy(port);
 			return false;
 		}
 		memcpy(&record, buf, sizeof(record));
@@ -171,7 +163,7 @@ static bool port_read(struct ios_port *port) {
 				handle == NULL || handle->surface == NULL ||
 				handle->surface->id != record.surface_id || (handle->read_only && !read_only)) {
 			wlr_log(WLR_DEBUG, "iosurface: port %u: record refused", port->serial);
-			port_kill(port);
+			ios_port_destroy(port);
 			return false;
 		}
 		bind_to(port, handle, read_only);
@@ -191,7 +183,7 @@ static int handle_port_events(int fd, uint32_t mask, void *data) {
 			continue;
 		}
 		if (events[i].events & (EPOLLHUP | EPOLLERR)) {
-			port_kill(port);
+			ios_port_destroy(port);
 		}
 	}
 	return 0;

@@ -152,7 +152,7 @@ struct ios_port {
 	struct ios_server *server;
 	struct ios_owner *issuer; /* while unbound */
 	uint32_t serial;
-	int read_fd; /* -1 once dead */
+	int read_fd;
 	uint64_t key; /* st_ino of the pipe */
 	dev_t dev; /* st_dev of the pipe: pipefs */
 	struct wl_event_source *timer; /* while redeems wait */
