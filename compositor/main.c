@@ -796,7 +796,7 @@ static void print_usage(FILE *f, const char *program) {
 			"      --size WxH             headless output size (default %dx%d)\n"
 			"      --socket NAME          listen on $XDG_RUNTIME_DIR/NAME (default: wayland-N)\n"
 			"      --quota-bytes N[K|M|G] bytes of surfaces one client may allocate (0: no limit)\n"
-			"      --quota-count N        surfaces one client may create (0: no limit)\n"
+			"      --quota-count N        surfaces one client may create (0: the module's 4096)\n"
 			"      --max-objects N        iosurface_v1 objects one client may hold\n"
 			"      --allow-global-lookup  allow lookup of surfaces by global id (insecure)\n"
 			"      --no-gbm               allocate every surface in memfd, never with GBM\n"
