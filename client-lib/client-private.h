@@ -48,7 +48,6 @@ struct iosurface_client {
 	size_t pool_size;
 
 	struct wl_array ports; /* struct stock_port */
-	uint32_t max_unbound_ports;
 
 	struct wl_list surfaces; /* iosurface.link */
 	struct wl_array notifications; /* struct pending_notify, delivered outside the lock */

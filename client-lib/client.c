@@ -165,7 +165,6 @@ static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager
 static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
 		uint32_t max_unbound_ports) {
 	struct iosurface_client *c = data;
-	c->max_unbound_ports = max_unbound_ports;
 	c->limits.max_dimension = c->limit_max[IOSURFACE_PROPERTY_WIDTH];
 	c->limits.max_alloc_size = c->limit_max[IOSURFACE_PROPERTY_ALLOC_SIZE];
 	c->manager_done = true;

@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +21,6 @@ static const struct iosurface_manager_v1_interface manager_impl;
 static struct ios_owner *owner_from_manager(struct wl_resource *resource) {
 	assert(wl_resource_instance_of(resource, &iosurface_manager_v1_interface, &manager_impl));
 	return wl_resource_get_user_data(resource);
-}
-
-void ios_owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...) {
-	char msg[256];
-	va_list args;
-	va_start(args, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, args);
-	va_end(args);
-	if (!wl_list_empty(&owner->managers)) {
-		struct wl_resource *manager = wl_resource_from_link(owner->managers.next);
-		wl_resource_post_error(manager, code, "%s", msg);
-	} else {
-		wl_client_post_implementation_error(owner->client, "%s", msg);
-	}
 }
 
 static void manager_handle_destroy(struct wl_client *client, struct wl_resource *resource) {

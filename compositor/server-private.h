@@ -182,7 +182,6 @@ void ios_server_release_fds(struct ios_server *server, uint32_t n);
 
 /* manager.c */
 struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *client);
-void ios_owner_post_error(struct ios_owner *owner, uint32_t code, const char *fmt, ...);
 /* Sends new ports until the client's stock of unbound ports is full again. */
 void ios_owner_refill_ports(struct ios_owner *owner);
 

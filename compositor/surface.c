@@ -677,12 +677,12 @@ static void surface_handle_bind_port(struct wl_client *client, struct wl_resourc
 	if (handle == NULL) {
 		return;
 	}
-	if (flags & ~1u) {
+	if (flags & ~IOS_PORT_FLAG_READ_ONLY) {
 		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_PORT,
 				"bind_port flags 0x%x has unknown bits", flags);
 		return;
 	}
-	if (handle->read_only && !(flags & 1u)) {
+	if (handle->read_only && !(flags & IOS_PORT_FLAG_READ_ONLY)) {
 		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_READ_ONLY,
 				"bind_port of a writable port to surface %u, which this client holds read-only",
 				handle->surface->id);
