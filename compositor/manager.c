@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include <assert.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
