@@ -10,16 +10,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/perf_event.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -115,103 +112,6 @@ double bench_roundtrip_us(struct iosurface_client *client, int n) {
 	double median = bench_median(samples, (size_t)n);
 	free(samples);
 	return median;
-}
-
-/* ---- Counting system calls ---- */
-
-static char syscalls_reason[160];
-static int64_t syscalls_overhead = -1;
-
-static long read_tracepoint_id(void) {
-	static const char *const paths[] = {
-		"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
-		"/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id",
-	};
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		char *text = harness_read_file(paths[i], NULL);
-		if (text != NULL) {
-			long id = strtol(text, NULL, 10);
-			free(text);
-			return id;
-		}
-	}
-	return -ENOENT;
-}
-
-static int64_t counter_read(int fd) {
-	ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
-	uint64_t count = 0;
-	if (read(fd, &count, sizeof(count)) != sizeof(count)) {
-		return -1;
-	}
-	return (int64_t)count;
-}
-
-static int counter_open(void) {
-	long id = read_tracepoint_id();
-	if (id < 0) {
-		snprintf(syscalls_reason, sizeof(syscalls_reason),
-				"no raw_syscalls:sys_enter tracepoint (tracefs not mounted)");
-		return -ENOENT;
-	}
-	struct perf_event_attr attr;
-	memset(&attr, 0, sizeof(attr));
-	attr.type = PERF_TYPE_TRACEPOINT;
-	attr.size = sizeof(attr);
-	attr.config = (uint64_t)id;
-	attr.disabled = 1;
-	int fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-	if (fd < 0) {
-		int err = errno;
-		snprintf(syscalls_reason, sizeof(syscalls_reason), "perf_event_open: %s",
-				strerror(err));
-		return -err;
-	}
-	return fd;
-}
-
-int bench_syscalls_begin(void) {
-	if (syscalls_overhead < 0) {
-		// What an empty section counts: the ioctl that stops the counter.
-		int fd = counter_open();
-		if (fd < 0) {
-			return fd;
-		}
-		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
-		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
-		syscalls_overhead = counter_read(fd);
-		// And it must see system calls: 100 of them, exactly.
-		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
-		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
-		for (int i = 0; i < 100; i++) {
-			syscall(SYS_getppid);
-		}
-		int64_t seen = counter_read(fd);
-		close(fd);
-		if (syscalls_overhead < 0 || seen - syscalls_overhead != 100) {
-			snprintf(syscalls_reason, sizeof(syscalls_reason),
-					"the counter saw %lld of 100 system calls",
-					(long long)(seen - syscalls_overhead));
-			syscalls_overhead = -1;
-			return -EIO;
-		}
-	}
-	int fd = counter_open();
-	if (fd >= 0) {
-		ioctl(fd, PERF_EVENT_IOC_RESET, 0);
-		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
-	}
-	return fd;
-}
-
-int64_t bench_syscalls_end(int fd) {
-	int64_t count = counter_read(fd);
-	close(fd);
-	return count < 0 ? -1 : count - syscalls_overhead;
-}
-
-const char *bench_syscalls_unavailable_reason(void) {
-	return syscalls_reason;
 }
 
 /* ---- Processes and shared memory ---- */

@@ -80,16 +80,28 @@ double bench_median(double *samples, size_t n);
 /** The CPU time (user + system) of a process in nanoseconds, or -1. */
 int64_t bench_process_cpu_ns(pid_t pid);
 
+enum bench_syscall_counter {
+	BENCH_SYSCALL_COUNTER_UNKNOWN,
+	BENCH_SYSCALL_COUNTER_NONE,
+	BENCH_SYSCALL_COUNTER_PERF,
+	BENCH_SYSCALL_COUNTER_SECCOMP,
+};
+
 /**
- * Counts the system calls this thread makes between begin and end, with a perf counter on the
- * raw_syscalls:sys_enter tracepoint. begin returns a counter (>= 0) or a negative errno when
- * the kernel does not let us count; then end is not called. end returns the count, less the
- * one system call the counter itself costs (calibrated on an empty section at open).
+ * How system calls are counted here (bench/syscalls.c): a perf counter where the kernel lets
+ * us, else a seccomp filter, which works on any machine; BENCH_SYSCALL_COUNTER=perf|seccomp|none
+ * forces one. Chosen and calibrated on first use.
  */
-int bench_syscalls_begin(void);
-int64_t bench_syscalls_end(int counter);
-/** Why counting is not available, after bench_syscalls_begin failed. */
-const char *bench_syscalls_unavailable_reason(void);
+enum bench_syscall_counter bench_syscall_counter(void);
+/** What counts them, or why nothing can. */
+const char *bench_syscall_counter_description(void);
+/**
+ * Runs fn(data) and returns the number of system calls it made, less the counter's own
+ * overhead; -1 if they cannot be counted here. Under the seccomp counter fn runs on a thread of
+ * its own and every system call it attempts fails with ENOSYS: only sections that are meant to
+ * make none are worth counting.
+ */
+int64_t bench_count_syscalls(void (*fn)(void *data), void *data);
 
 struct iosurface_client;
 
