@@ -97,9 +97,9 @@ enum bench_syscall_counter bench_syscall_counter(void);
 const char *bench_syscall_counter_description(void);
 /**
  * Runs fn(data) and returns the number of system calls it made, less the counter's own
- * overhead; -1 if they cannot be counted here. Under the seccomp counter fn runs on a thread of
- * its own and every system call it attempts fails with ENOSYS: only sections that are meant to
- * make none are worth counting.
+ * overhead; -1 if they cannot be counted here. Under the seccomp counter fn runs in a forked
+ * child (only its writes to shared mappings are seen afterwards) and every system call it
+ * attempts fails with ENOSYS: only sections that are meant to make none are worth counting.
  */
 int64_t bench_count_syscalls(void (*fn)(void *data), void *data);
 

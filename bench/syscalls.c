@@ -5,11 +5,13 @@
  *
  * - perf: a counter on the raw_syscalls:sys_enter tracepoint, for this thread. Needs tracefs
  *   and perf_event_paranoid low enough; the section runs as it would anyway.
- * - seccomp: the section runs on a thread of its own under a seccomp filter that turns every
- *   system call but rt_sigreturn and exit into SIGSYS (SECCOMP_RET_TRAP). The handler counts
- *   it and makes it fail with ENOSYS, so the count is of calls attempted. A filter cannot be
- *   removed, so the thread ends with a bare exit system call once the section is done. Needs
- *   only PR_SET_NO_NEW_PRIVS, which any process may set on itself.
+ * - seccomp: the section runs in a forked child under a seccomp filter that turns every system
+ *   call but rt_sigreturn and exit_group into SIGSYS (SECCOMP_RET_TRAP). The handler counts it
+ *   and makes it fail with ENOSYS, so the count is of calls attempted. A filter cannot be
+ *   removed, so the child ends with a bare exit_group once the section is done, and passes its
+ *   count back through shared memory. Shared mappings (surfaces, state slots) are the same
+ *   pages in the child, so what the section writes there is seen by the parent. Needs only
+ *   PR_SET_NO_NEW_PRIVS, which any process may set on itself.
  *
  * Both are calibrated before first use: a section of 100 getppid calls must count 100 exactly,
  * and an empty one the counter's own overhead, which is subtracted.
@@ -20,7 +22,6 @@
 #include <linux/filter.h>
 #include <linux/perf_event.h>
 #include <linux/seccomp.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,8 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -124,44 +127,6 @@ static void handle_sigsys(int sig, siginfo_t *info, void *context) {
 	SET_RETURN((ucontext_t *)context, -ENOSYS);
 }
 
-struct seccomp_section {
-	void (*fn)(void *data);
-	void *data;
-	int64_t count;
-	int error;
-};
-
-static void *seccomp_thread(void *arg) {
-	struct seccomp_section *section = arg;
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, COUNTER_AUDIT_ARCH, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
-	};
-	// Without the flag TSYNC the filter applies to this thread alone.
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-			syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
-		section->error = errno;
-		return NULL;
-	}
-	trapped = 0;
-	section->fn(section->data);
-	section->count = trapped;
-	// Anything else, the C library's own thread exit included, would be refused now. The
-	// kernel clears the thread id on exit, which is all pthread_join waits for.
-	syscall(SYS_exit, 0);
-	return NULL;
-}
-
 static int64_t seccomp_count(void (*fn)(void *data), void *data) {
 	static bool handler_installed;
 	if (!handler_installed) {
@@ -174,21 +139,59 @@ static int64_t seccomp_count(void (*fn)(void *data), void *data) {
 		}
 		handler_installed = true;
 	}
-	struct seccomp_section section = { fn, data, -1, 0 };
-	pthread_t thread;
-	int err = pthread_create(&thread, NULL, seccomp_thread, &section);
-	if (err != 0) {
-		snprintf(counter_reason, sizeof(counter_reason), "seccomp: pthread_create: %s",
-				strerror(err));
+	// The child writes its count here, and a word that says it got that far.
+	int64_t *result = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (result == MAP_FAILED) {
+		snprintf(counter_reason, sizeof(counter_reason), "seccomp: mmap: %s", strerror(errno));
 		return -1;
 	}
-	pthread_join(thread, NULL);
-	if (section.error != 0) {
+	result[0] = -1;
+	result[1] = 0;
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sock_filter filter[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, COUNTER_AUDIT_ARCH, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigreturn, 2, 0),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = {
+			.len = sizeof(filter) / sizeof(filter[0]),
+			.filter = filter,
+		};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+				syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+			result[0] = -errno;
+			_exit(0);
+		}
+		trapped = 0;
+		fn(data);
+		result[0] = trapped;
+		result[1] = 1;
+		// Anything else, the C library's exit included, would be refused now.
+		syscall(SYS_exit_group, 0);
+	}
+	int status = 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	int64_t count = -1;
+	if (pid < 0) {
+		snprintf(counter_reason, sizeof(counter_reason), "seccomp: fork: %s", strerror(errno));
+	} else if (result[1] == 1 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		count = result[0];
+	} else if (result[0] < -1) {
 		snprintf(counter_reason, sizeof(counter_reason), "seccomp: cannot install a filter: %s",
-				strerror(section.error));
-		return -1;
+				strerror((int)-result[0]));
+	} else {
+		snprintf(counter_reason, sizeof(counter_reason),
+				"seccomp: the counted section ended with status 0x%x", status);
 	}
-	return section.count;
+	munmap(result, 4096);
+	return count;
 }
 
 #else
