@@ -535,6 +535,100 @@ IOSURFACE_EXPORT int iosurface_port_receive(int socket, void *payload, size_t *l
  */
 IOSURFACE_EXPORT struct wl_buffer *iosurface_create_wl_buffer(struct iosurface *s);
 
+/* ---- Pools ---- */
+
+/**
+ * A pool of surfaces of one description, as CoreVideo's CVPixelBufferPool and WebKit's
+ * IOSurfacePool: a surface given back is handed out again once no process uses it, which the
+ * compositor tells (the not-in-use notification; nothing polls). Taking a recycled surface
+ * allocates nothing and touches no new page. Thread-safe. The pool sets the notification
+ * callback of its surfaces: do not call iosurface_set_notify() on them.
+ */
+struct iosurface_pool;
+
+#define IOSURFACE_POOL_DEFAULT_MAX_SURFACES 8
+#define IOSURFACE_POOL_MAX_SURFACES 1024
+
+struct iosurface_pool_options {
+	/** Most surfaces the pool owns at once, in use or idle: 1 to IOSURFACE_POOL_MAX_SURFACES. */
+	uint32_t max_surfaces;
+	/**
+	 * Most idle surfaces kept; one more given back is released. At most max_surfaces; 0: as
+	 * many as max_surfaces.
+	 */
+	uint32_t max_idle;
+};
+
+/** Fills options with the defaults (8 surfaces, all of which may be kept idle). */
+IOSURFACE_EXPORT void iosurface_pool_options_init(struct iosurface_pool_options *options);
+
+/**
+ * A pool of surfaces made with props (copied, name included) on client, which must outlive
+ * it. options may be NULL for the defaults. Surfaces are created on demand. NULL with errno
+ * EINVAL (bad options) or ENOMEM.
+ */
+IOSURFACE_EXPORT struct iosurface_pool *iosurface_pool_create(struct iosurface_client *client,
+		const struct iosurface_properties *props, const struct iosurface_pool_options *options);
+
+/**
+ * Releases the pool's references. Surfaces still taken stay valid until their holders unref
+ * them; they are no longer recycled. NULL is a no-op.
+ */
+IOSURFACE_EXPORT void iosurface_pool_destroy(struct iosurface_pool *pool);
+
+/**
+ * A surface not in use by any process (a new reference, for iosurface_pool_recycle()): an
+ * idle one if there is one, else a new one while the pool has fewer than max_surfaces. Runs
+ * the notifications already received first. NULL with errno EAGAIN when every surface is in
+ * use (one comes back when a notification is dispatched: poll iosurface_client_get_fd()), or
+ * the errno of iosurface_create(). Pixels are as the last user left them, or zeros.
+ */
+IOSURFACE_EXPORT struct iosurface *iosurface_pool_take(struct iosurface_pool *pool);
+
+enum iosurface_pool_recycle_flags {
+	/**
+	 * The surface was not handed to another process (or every process it was handed to is
+	 * done): idle at once if it is not in use now.
+	 */
+	IOSURFACE_POOL_RECYCLE_UNSHARED = 1u << 0,
+};
+
+/**
+ * Gives back a surface taken from pool, with the caller's reference. By default it is handed
+ * out again after its global use count next falls to zero (the notification), as a surface
+ * shown by a consumer does when the consumer lets it go: give it back once the processes it
+ * was handed to hold it (a use count, a port, a display), for example right after announcing
+ * a frame whose consumer keeps a port or a use count until it is done. With
+ * IOSURFACE_POOL_RECYCLE_UNSHARED it is idle at once when not in use. -EINVAL if s is not
+ * taken from this pool.
+ */
+IOSURFACE_EXPORT int iosurface_pool_recycle(struct iosurface_pool *pool, struct iosurface *s,
+		uint32_t flags);
+
+/**
+ * Makes every idle surface volatile (its memory may be dropped under pressure; one round trip
+ * each), as an application going idle would. A volatile surface taken again is made
+ * non-volatile first; if it was emptied its pixels read as zeros. Returns the number marked
+ * or a negative errno.
+ */
+IOSURFACE_EXPORT int iosurface_pool_make_idle_volatile(struct iosurface_pool *pool);
+
+/** Releases every idle surface now; returns how many. */
+IOSURFACE_EXPORT int iosurface_pool_flush(struct iosurface_pool *pool);
+
+struct iosurface_pool_stats {
+	uint32_t surfaces;      /* owned by the pool now */
+	uint32_t idle;          /* ready to be taken */
+	uint32_t volatile_idle; /* of those, volatile */
+	uint32_t taken;         /* with the caller */
+	uint32_t returning;     /* given back, still in use somewhere */
+	uint64_t created;       /* surfaces created over the pool's life */
+};
+
+/** The pool's counts. */
+IOSURFACE_EXPORT void iosurface_pool_get_stats(struct iosurface_pool *pool,
+		struct iosurface_pool_stats *stats);
+
 /* ---- Logging ---- */
 
 enum iosurface_log_level {
