@@ -1,8 +1,9 @@
 /*
- * The producer: a pool of surfaces, each handed to the consumer once through a port, then
- * drawn into and announced again and again. A surface is drawn into only when the compositor
- * says it is no longer in use: the consumer holds a use count while it shows it, and the
- * compositor counts it while it displays it. No timer, no message back from the consumer.
+ * The producer: a pool of surfaces (the library's iosurface_pool), each handed to the consumer
+ * once through a port, then drawn into and announced again and again. A surface is drawn into
+ * only when the compositor says it is no longer in use: the consumer holds a use count while
+ * it shows it, and the compositor counts it while it displays it. No timer, no message back
+ * from the consumer.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,26 +17,21 @@
 
 #include "producer-consumer.h"
 
-struct pool_entry {
-	struct producer *producer;
-	struct iosurface *surface;
-	uint32_t index;
-	bool busy; /* with the consumer or the compositor: not ours to draw into */
-};
-
 struct producer {
 	const struct pc_options *options;
 	int sock;
 	struct iosurface_client *client;
-	struct pool_entry pool[PC_MAX_POOL];
-	uint32_t next; /* where the search for a free surface starts, to keep the order */
+	/* The library's pool recycles a surface when the compositor says nobody uses it. */
+	struct iosurface_pool *pool;
+	uint32_t ids[PC_MAX_POOL]; /* the surface id behind each index the consumer knows */
+	uint32_t handed_over;
 	uint32_t *scratch; /* --copy: the private frame drawn first */
 	uint64_t warmup;
 	bool stop;
 	struct pc_producer_stats stats;
 };
 
-static struct iosurface *allocate(struct producer *p) {
+static int create_pool(struct producer *p) {
 	struct iosurface_properties props = {
 		.width = p->options->width,
 		.height = p->options->height,
@@ -43,73 +39,86 @@ static struct iosurface *allocate(struct producer *p) {
 		.usage = IOSURFACE_USAGE_CPU_WRITE,
 		.name = "producer-consumer frame",
 	};
-	struct iosurface *s = iosurface_create(p->client, &props);
-	if (s != NULL) {
-		// Counted wherever it happens, so that an allocation in the frame loop would show.
-		p->stats.surfaces_allocated++;
-		if (p->stats.frames >= p->warmup) {
-			p->stats.surfaces_allocated_after_warmup++;
-		}
-	}
-	return s;
-}
-
-static void handle_notify(struct iosurface *s, uint32_t event, uint32_t seed, void *data) {
-	struct pool_entry *entry = data;
-	// A notification says the count reached zero at some point; the slot says whether it
-	// still is. Only the consumer can make it nonzero again, and only after we announce
-	// the surface, so a surface seen free here stays free until then.
-	if ((event & IOSURFACE_NOTIFY_NOT_IN_USE) && !iosurface_is_in_use(s)) {
-		entry->busy = false;
-	}
-}
-
-/* Hands every surface of the pool to the consumer, once. */
-static int hand_over_pool(struct producer *p) {
-	for (uint32_t i = 0; i < p->options->pool_size; i++) {
-		struct pool_entry *entry = &p->pool[i];
-		entry->producer = p;
-		entry->index = i;
-		entry->surface = allocate(p);
-		if (entry->surface == NULL) {
-			fprintf(stderr, "producer: cannot create surface %u: %s\n", i, strerror(errno));
-			return -1;
-		}
-		int port = iosurface_create_port(entry->surface);
-		if (port < 0) {
-			fprintf(stderr, "producer: cannot create a port: %s\n", strerror(-port));
-			return -1;
-		}
-		struct pc_handoff handoff = { i, p->options->pool_size };
-		int ret = iosurface_port_send(p->sock, port, &handoff, sizeof(handoff));
-		// Our copy goes now; the port lives on in the consumer until it has redeemed it.
-		close(port);
-		if (ret < 0) {
-			fprintf(stderr, "producer: cannot send a port: %s\n", strerror(-ret));
-			return -1;
-		}
-		// Busy until the port is gone: the compositor says so with the first notification
-		// (at once if the consumer already closed it).
-		entry->busy = true;
-		ret = iosurface_set_notify(entry->surface, IOSURFACE_NOTIFY_NOT_IN_USE, handle_notify,
-				entry);
-		if (ret < 0) {
-			fprintf(stderr, "producer: iosurface_set_notify failed: %s\n", strerror(-ret));
-			return -1;
-		}
+	struct iosurface_pool_options options;
+	iosurface_pool_options_init(&options);
+	options.max_surfaces = p->options->pool_size;
+	p->pool = iosurface_pool_create(p->client, &props, &options);
+	if (p->pool == NULL) {
+		fprintf(stderr, "producer: cannot create a pool: %s\n", strerror(errno));
+		return -1;
 	}
 	return 0;
 }
 
-static struct pool_entry *take_free(struct producer *p) {
-	for (uint32_t n = 0; n < p->options->pool_size; n++) {
-		struct pool_entry *entry = &p->pool[(p->next + n) % p->options->pool_size];
-		if (!entry->busy) {
-			p->next = (entry->index + 1) % p->options->pool_size;
-			return entry;
+/* The index the consumer knows a surface by; hands a new surface over first, once. */
+static int index_of(struct producer *p, struct iosurface *s, uint32_t *index) {
+	uint32_t id = iosurface_get_id(s);
+	for (uint32_t i = 0; i < p->handed_over; i++) {
+		if (p->ids[i] == id) {
+			*index = i;
+			return 0;
 		}
 	}
-	return NULL;
+	if (p->handed_over == p->options->pool_size) {
+		fprintf(stderr, "producer: the pool made more surfaces than it may\n");
+		return -1;
+	}
+	uint32_t i = p->handed_over;
+	int port = iosurface_create_port(s);
+	if (port < 0) {
+		fprintf(stderr, "producer: cannot create a port: %s\n", strerror(-port));
+		return -1;
+	}
+	struct pc_handoff handoff = { i, p->options->pool_size };
+	int ret = iosurface_port_send(p->sock, port, &handoff, sizeof(handoff));
+	// Our copy goes now; the port lives on in the consumer until it has redeemed it, and
+	// keeps the surface in use until then.
+	close(port);
+	if (ret < 0) {
+		fprintf(stderr, "producer: cannot send a port: %s\n", strerror(-ret));
+		return -1;
+	}
+	p->ids[i] = id;
+	p->handed_over++;
+	*index = i;
+	return 0;
+}
+
+/*
+ * Takes every surface of the pool once and hands each to the consumer, which expects them all
+ * before the first frame. Each comes back when the consumer has redeemed and closed its port.
+ */
+static int hand_over_pool(struct producer *p) {
+	// All taken before any is given back, so that each is a new one.
+	struct iosurface *taken[PC_MAX_POOL] = { 0 };
+	int ret = 0;
+	for (uint32_t i = 0; i < p->options->pool_size && ret == 0; i++) {
+		taken[i] = iosurface_pool_take(p->pool);
+		if (taken[i] == NULL) {
+			fprintf(stderr, "producer: cannot create surface %u: %s\n", i, strerror(errno));
+			ret = -1;
+		}
+	}
+	for (uint32_t i = 0; i < p->options->pool_size && taken[i] != NULL; i++) {
+		uint32_t index;
+		if (ret == 0) {
+			ret = index_of(p, taken[i], &index);
+		}
+		iosurface_pool_recycle(p->pool, taken[i], 0);
+	}
+	return ret;
+}
+
+/* Counts the surfaces the pool created, so that an allocation in the frame loop would show. */
+static void count_allocations(struct producer *p) {
+	struct iosurface_pool_stats stats;
+	iosurface_pool_get_stats(p->pool, &stats);
+	if (stats.created > p->stats.surfaces_allocated) {
+		if (p->stats.frames >= p->warmup) {
+			p->stats.surfaces_allocated_after_warmup += stats.created - p->stats.surfaces_allocated;
+		}
+		p->stats.surfaces_allocated = stats.created;
+	}
 }
 
 static void handle_socket(struct producer *p) {
@@ -152,8 +161,7 @@ static int wait_for_events(struct producer *p) {
 	return 0;
 }
 
-static int draw(struct producer *p, struct pool_entry *entry) {
-	struct iosurface *s = entry->surface;
+static int draw(struct producer *p, struct iosurface *s) {
 	int ret = iosurface_lock(s, 0, NULL);
 	if (ret < 0) {
 		fprintf(stderr, "producer: iosurface_lock failed: %s\n", strerror(-ret));
@@ -181,35 +189,42 @@ static int draw(struct producer *p, struct pool_entry *entry) {
 }
 
 static int run(struct producer *p) {
-	if (hand_over_pool(p) != 0) {
+	if (create_pool(p) != 0 || hand_over_pool(p) != 0) {
 		return -1;
 	}
 	uint64_t frames = p->options->frames;
 	while (!p->stop && (frames == 0 || p->stats.frames < frames)) {
-		// Notifications already read by an earlier call run here, without waiting.
-		if (iosurface_client_dispatch(p->client) < 0) {
-			fprintf(stderr, "producer: lost the compositor\n");
-			return -1;
-		}
-		struct pool_entry *entry = take_free(p);
-		if (entry == NULL) {
+		// A surface nobody uses: the pool's own, or a new one while it has fewer than
+		// --pool. None free: wait for the compositor to say one is.
+		struct iosurface *s = iosurface_pool_take(p->pool);
+		count_allocations(p);
+		if (s == NULL) {
+			if (errno != EAGAIN) {
+				fprintf(stderr, "producer: cannot take a surface: %s\n", strerror(errno));
+				return -1;
+			}
 			p->stats.waits++;
 			if (wait_for_events(p) != 0) {
 				return -1;
 			}
 			continue;
 		}
-		if (draw(p, entry) != 0) {
+		uint32_t index;
+		if (draw(p, s) != 0 || index_of(p, s, &index) != 0) {
+			iosurface_unref(s);
 			return -1;
 		}
-		entry->busy = true;
-		uint32_t index = entry->index;
 		if (send(p->sock, &index, sizeof(index), MSG_NOSIGNAL) != sizeof(index)) {
+			iosurface_unref(s);
 			if (!p->stop) {
 				fprintf(stderr, "producer: the consumer is gone\n");
 			}
 			return p->stop ? 0 : -1;
 		}
+		// Back to the pool, handed out again once the consumer (which holds a use count
+		// while it shows the frame, or the port until it redeemed it) and the compositor
+		// let it go.
+		iosurface_pool_recycle(p->pool, s, 0);
 		p->stats.frames++;
 	}
 	// Done drawing: wait for the consumer to ask for the figures.
@@ -250,9 +265,7 @@ int producer_run(const struct pc_options *options, int sock) {
 	}
 
 out:
-	for (uint32_t i = 0; i < options->pool_size; i++) {
-		iosurface_unref(p.pool[i].surface);
-	}
+	iosurface_pool_destroy(p.pool);
 	iosurface_client_destroy(p.client);
 	free(p.scratch);
 	return status;
