@@ -9,8 +9,9 @@
  * iosurface: the producer allocates a pool of surfaces once and hands each to the consumer
  * through a port once; the consumer redeems each and makes one wl_buffer per surface. From
  * then on only indices cross the socket: the producer draws straight into a surface that is
- * not in use (iosurface_is_in_use: the compositor counts a surface from commit to release) and
- * the compositor reads the same pages. No byte is copied by either process.
+ * not in use and the compositor reads the same pages. The library's surface pool hands a
+ * surface out again when the compositor says nobody uses it (the compositor counts a surface
+ * from commit to release): no polling. No byte is copied by either process.
  *
  * Floor, wl_shm with one copy: the producer draws into a shared frame ring it handed to the
  * consumer once (so the hand-over itself copies nothing either); the consumer copies each frame
@@ -24,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,28 @@ static void draw(uint32_t *pixels, size_t stride_words, uint32_t frame) {
 
 /* ---- Producer ---- */
 
+/*
+ * A surface of the pool nobody uses, waiting for the compositor's notification if need be.
+ * Surfaces the pool creates are counted as they are made.
+ */
+static struct iosurface *take_free(const struct frames_plan *plan,
+		struct iosurface_client *client, struct iosurface_pool *pool) {
+	uint64_t deadline = bench_now_ns() + 5000000000ull;
+	struct iosurface_pool_stats before, after;
+	iosurface_pool_get_stats(pool, &before);
+	struct iosurface *s;
+	while ((s = iosurface_pool_take(pool)) == NULL) {
+		CHECK_EQ(errno, EAGAIN);
+		atomic_fetch_add(&plan->shared->stalls, 1);
+		CHECK(bench_now_ns() < deadline);
+		struct pollfd pfd = { iosurface_client_get_fd(client), POLLIN, 0 };
+		poll(&pfd, 1, 100);
+	}
+	iosurface_pool_get_stats(pool, &after);
+	atomic_fetch_add(&plan->shared->allocations, after.created - before.created);
+	return s;
+}
+
 static int producer_iosurface(const struct frames_plan *plan) {
 	struct iosurface_client *client = iosurface_client_connect(NULL);
 	CHECK_NOT_NULL(client);
@@ -86,58 +110,47 @@ static int producer_iosurface(const struct frames_plan *plan) {
 		.height = FRAME_HEIGHT,
 		.pixel_format = BENCH_FORMAT_ARGB8888,
 	};
-	struct iosurface *pool[POOL_SIZE];
+	struct iosurface_pool_options options;
+	iosurface_pool_options_init(&options);
+	options.max_surfaces = POOL_SIZE;
+	struct iosurface_pool *pool = iosurface_pool_create(client, &props, &options);
+	CHECK_NOT_NULL(pool);
+	// The pool's surfaces, taken once each and handed over; their ids name them from then on.
+	uint32_t ids[POOL_SIZE];
+	struct iosurface *first[POOL_SIZE];
 	for (uint32_t i = 0; i < POOL_SIZE; i++) {
-		pool[i] = iosurface_create(client, &props);
-		CHECK_NOT_NULL(pool[i]);
-		atomic_fetch_add(&plan->shared->allocations, 1);
-		int port = iosurface_create_port(pool[i]);
+		first[i] = take_free(plan, client, pool);
+		ids[i] = iosurface_get_id(first[i]);
+		int port = iosurface_create_port(first[i]);
 		CHECK_GE(port, 0);
 		CHECK_EQ(iosurface_port_send(plan->sock, port, &i, sizeof(i)), 0);
 		close(port);
 	}
-	// Once the consumer has redeemed them and closed its copies of the ports, nothing holds
-	// the surfaces until they are shown.
+	// Each comes back once the consumer has redeemed it and closed its copy of the port.
+	for (uint32_t i = 0; i < POOL_SIZE; i++) {
+		CHECK_EQ(iosurface_pool_recycle(pool, first[i], 0), 0);
+	}
 	char byte;
 	bench_read_full(plan->sock, &byte, 1);
-	for (uint32_t i = 0; i < POOL_SIZE; i++) {
-		uint64_t deadline = bench_now_ns() + 5000000000ull;
-		while (iosurface_is_in_use(pool[i])) {
-			CHECK(bench_now_ns() < deadline);
-			usleep(100);
-		}
-	}
 
-	uint32_t frame = 0, next = 0;
+	uint32_t frame = 0;
 	while (read(plan->sock, &byte, 1) == 1) {
 		// The consumer asks for a frame only after the compositor handled its last commit,
-		// so every surface it shows or is about to show already counts as in use.
-		uint32_t pick = POOL_SIZE;
-		uint64_t deadline = bench_now_ns() + 5000000000ull;
-		while (pick == POOL_SIZE) {
-			for (uint32_t k = 0; k < POOL_SIZE; k++) {
-				uint32_t i = (next + k) % POOL_SIZE;
-				if (!iosurface_is_in_use(pool[i])) {
-					pick = i;
-					break;
-				}
-			}
-			if (pick == POOL_SIZE) {
-				atomic_fetch_add(&plan->shared->stalls, 1);
-				CHECK(bench_now_ns() < deadline);
-				usleep(50);
-			}
+		// so every surface it shows or is about to show already counts as in use; the pool
+		// hands a surface out again when the compositor releases it.
+		struct iosurface *s = take_free(plan, client, pool);
+		uint32_t pick = 0;
+		while (pick < POOL_SIZE && ids[pick] != iosurface_get_id(s)) {
+			pick++;
 		}
-		next = (pick + 1) % POOL_SIZE;
-		struct iosurface *s = pool[pick];
+		CHECK_LT(pick, POOL_SIZE);
 		CHECK_EQ(iosurface_lock(s, 0, NULL), 0);
 		draw(iosurface_get_base_address(s), iosurface_get_bytes_per_row(s) / 4, frame++);
 		CHECK_EQ(iosurface_unlock(s, 0, NULL), 0);
 		bench_write_full(plan->sock, &pick, sizeof(pick));
+		CHECK_EQ(iosurface_pool_recycle(pool, s, 0), 0);
 	}
-	for (uint32_t i = 0; i < POOL_SIZE; i++) {
-		iosurface_unref(pool[i]);
-	}
+	iosurface_pool_destroy(pool);
 	iosurface_client_destroy(client);
 	return 0;
 }
