@@ -27,6 +27,14 @@ struct pool_entry {
 	struct iosurface *surface; /* the pool's reference */
 	enum entry_state state;
 	bool is_volatile;
+	/*
+	 * A new surface's first notification is the compositor's answer to the watch made at
+	 * creation ("not in use" at once, since nothing uses it yet): it says nothing of a
+	 * consumer, and is skipped.
+	 */
+	bool skip_first;
+	/* The count fell to zero while the caller had it: the consumer was already done. */
+	bool released;
 };
 
 struct iosurface_pool {
@@ -80,9 +88,16 @@ static void handle_notify(struct iosurface *s, uint32_t event, uint32_t seed, vo
 	struct iosurface_pool *pool = entry->pool;
 	pthread_mutex_lock(&pool->lock);
 	// The notification says the count fell to zero; the state slot says whether it still is.
-	if (entry->surface == s && entry->state == ENTRY_RETURNING &&
-			(event & IOSURFACE_NOTIFY_NOT_IN_USE) && !iosurface_is_in_use(s)) {
-		entry_make_idle(entry);
+	if (entry->surface == s && (event & IOSURFACE_NOTIFY_NOT_IN_USE)) {
+		if (entry->skip_first) {
+			entry->skip_first = false;
+		} else if (!iosurface_is_in_use(s)) {
+			if (entry->state == ENTRY_RETURNING) {
+				entry_make_idle(entry);
+			} else if (entry->state == ENTRY_TAKEN) {
+				entry->released = true;
+			}
+		}
 	}
 	pthread_mutex_unlock(&pool->lock);
 }
@@ -182,6 +197,8 @@ static int entry_fill(struct pool_entry *entry) {
 	}
 	entry->surface = s;
 	entry->state = ENTRY_TAKEN;
+	entry->skip_first = true;
+	entry->released = false;
 	pool->surface_count++;
 	pool->created++;
 	return 0;
@@ -222,6 +239,7 @@ IOSURFACE_EXPORT struct iosurface *iosurface_pool_take(struct iosurface_pool *po
 	if (found != NULL) {
 		pool->idle_count--;
 		found->state = ENTRY_TAKEN;
+		found->released = false;
 		entry_keep(found);
 		pool->next = (uint32_t)(found - pool->entries + 1) % n;
 		result = iosurface_ref(found->surface);
@@ -263,7 +281,11 @@ IOSURFACE_EXPORT int iosurface_pool_recycle(struct iosurface_pool *pool, struct 
 		pthread_mutex_unlock(&pool->lock);
 		return -EINVAL;
 	}
-	if ((flags & IOSURFACE_POOL_RECYCLE_UNSHARED) && !iosurface_is_in_use(s)) {
+	// Not in use, and either never shared or already let go of since it was taken (the
+	// notification came while the caller had it): idle now. Otherwise the next fall of the
+	// count to zero brings it back.
+	if (((flags & IOSURFACE_POOL_RECYCLE_UNSHARED) || entry->released) &&
+			!iosurface_is_in_use(s)) {
 		entry_make_idle(entry);
 	} else {
 		entry->state = ENTRY_RETURNING;
