@@ -57,6 +57,7 @@ struct frames_shared {
 	_Atomic int frames;            /* frames committed by the consumer */
 	_Atomic int stop;              /* set by the parent */
 	_Atomic uint64_t bytes_copied; /* by the consumer, into wl_shm buffers */
+	_Atomic uint64_t frames_seq; /* odd while the consumer moves frames and bytes_copied */
 	_Atomic uint64_t allocations;  /* surfaces or wl_shm buffers made, by either process */
 	_Atomic uint64_t stalls;       /* producer found no free surface and waited */
 };
@@ -383,10 +384,11 @@ static int consumer_main(void *data) {
 		bench_read_full(plan->sock, &index, sizeof(index));
 		CHECK_LT(index, plan->mode == MODE_IOSURFACE ? POOL_SIZE : RING_SLOTS);
 		int b = (int)index;
+		uint64_t copied = 0;
 		if (plan->mode == MODE_SHM) {
 			b = free_shm_buffer(&c);
 			memcpy(c.shm_map + FRAME_SIZE * (size_t)b, c.ring + FRAME_SIZE * index, FRAME_SIZE);
-			atomic_fetch_add(&plan->shared->bytes_copied, FRAME_SIZE);
+			copied = FRAME_SIZE;
 		}
 		c.busy[b] = true;
 		wl_surface_attach(c.surface, c.buffers[b], 0, 0);
@@ -396,7 +398,11 @@ static int consumer_main(void *data) {
 		c.frame_done = false;
 		wl_surface_commit(c.surface);
 		dispatch_until(&c, &c.frame_done, true);
+		// A frame and its copy are counted together, so that a window holds both or neither.
+		atomic_fetch_add(&plan->shared->frames_seq, 1);
+		atomic_fetch_add(&plan->shared->bytes_copied, copied);
 		atomic_fetch_add(&plan->shared->frames, 1);
+		atomic_fetch_add(&plan->shared->frames_seq, 1);
 	}
 	// The producer sees the end of the socket and stops.
 	close(plan->sock);
@@ -449,12 +455,16 @@ static void wait_frames(struct frames_shared *shared, int frames) {
 }
 
 static void take_snapshot(struct frames_shared *shared, const pid_t pids[3], struct snapshot *s) {
-	s->frames = atomic_load(&shared->frames);
+	uint64_t seq;
+	do {
+		seq = atomic_load(&shared->frames_seq);
+		s->frames = atomic_load(&shared->frames);
+		s->bytes = atomic_load(&shared->bytes_copied);
+	} while ((seq & 1) || seq != atomic_load(&shared->frames_seq));
 	for (int i = 0; i < 3; i++) {
 		s->cpu[i] = bench_process_cpu_ns(pids[i]);
 		CHECK_GE(s->cpu[i], 0);
 	}
-	s->bytes = atomic_load(&shared->bytes_copied);
 	s->allocations = atomic_load(&shared->allocations);
 	s->ns = bench_now_ns();
 }
