@@ -18,6 +18,10 @@ struct stock_port {
 	uint32_t serial;
 };
 
+struct ticket {
+	uint32_t surface_id, slot;
+};
+
 struct pending_notify {
 	struct iosurface *surface; /* holds a reference */
 	uint32_t event, seed;
@@ -46,8 +50,15 @@ struct iosurface_client {
 
 	const uint32_t *pool;
 	size_t pool_size;
+	/* Another client of this process talks on the same connection: one header for both. */
+	bool pool_shared;
+	struct wl_list process_link; /* every client of this process */
 
 	struct wl_array ports; /* struct stock_port */
+	struct wl_array tickets; /* struct ticket */
+	/* create_from_memory requests sent, and the alloc sizes of the last IOS_MAX_TICKETS. */
+	uint32_t adopt_sent;
+	uint32_t adopt_bytes[IOS_MAX_TICKETS];
 
 	struct wl_list surfaces; /* iosurface.link */
 	struct wl_array notifications; /* struct pending_notify, delivered outside the lock */
@@ -88,6 +99,8 @@ struct iosurface {
 
 	atomic_int use_count;
 	atomic_uint ports_created;
+	/* Which create_from_memory made it (client->adopt_sent then); 0 once it is known handled. */
+	uint32_t adopt_seq;
 
 	/* Answers being collected by the thread that holds the client lock. */
 	bool done, failed;
@@ -114,6 +127,10 @@ int client_dispatch_nonblock(struct iosurface_client *c);
 void client_queue_notify(struct iosurface_client *c, struct iosurface *s, uint32_t event,
 		uint32_t seed);
 
+/* Reads the state pool's header: the quota use the compositor last published. */
+void client_read_header(struct iosurface_client *c, uint64_t *bytes, uint32_t *count,
+		uint32_t *adopted);
+
 /* surface.c */
 struct iosurface *surface_new(struct iosurface_client *c);
 void surface_set_proxy(struct iosurface *s, struct iosurface_v1 *proxy);
@@ -124,6 +141,11 @@ int surface_map(struct iosurface *s);
 void surface_free(struct iosurface *s);
 int failure_errno(uint32_t failure);
 void surface_detach(struct iosurface *s);
+/*
+ * Waits until the compositor has adopted a surface this process created with no round trip
+ * (one round trip, and only while it has not yet). The client lock is held.
+ */
+int surface_wait_adopted(struct iosurface *s);
 struct iosurface *client_find_surface(struct iosurface_client *c, uint32_t id);
 
 /* log.c */

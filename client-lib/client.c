@@ -162,6 +162,16 @@ static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager
 	*port = (struct stock_port){ fd, serial };
 }
 
+static void manager_handle_ticket(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t surface_id, uint32_t slot) {
+	struct iosurface_client *c = data;
+	struct ticket *ticket = wl_array_add(&c->tickets, sizeof(*ticket));
+	// Lost on allocation failure: creation takes the round-trip path instead.
+	if (ticket != NULL) {
+		*ticket = (struct ticket){ surface_id, slot };
+	}
+}
+
 static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
 		uint32_t max_unbound_ports) {
 	struct iosurface_client *c = data;
@@ -178,8 +188,27 @@ static const struct iosurface_manager_v1_listener manager_listener = {
 	.allocator = manager_handle_allocator,
 	.state_pool = manager_handle_state_pool,
 	.port = manager_handle_port,
+	.ticket = manager_handle_ticket,
 	.done = manager_handle_done,
 };
+
+void client_read_header(struct iosurface_client *c, uint64_t *bytes, uint32_t *count,
+		uint32_t *adopted) {
+	const _Atomic uint32_t *header = (const _Atomic uint32_t *)c->pool +
+			(size_t)IOS_HEADER_SLOT * IOS_SLOT_WORDS;
+	uint32_t seq, lo, hi;
+	do {
+		// The compositor keeps the sequence odd while it writes (see the state slots).
+		seq = atomic_load_explicit(&header[IOS_SLOT_SEQUENCE], memory_order_acquire);
+		lo = atomic_load_explicit(&header[IOS_HEADER_BYTES_LO], memory_order_relaxed);
+		hi = atomic_load_explicit(&header[IOS_HEADER_BYTES_HI], memory_order_relaxed);
+		*count = atomic_load_explicit(&header[IOS_HEADER_COUNT], memory_order_relaxed);
+		*adopted = atomic_load_explicit(&header[IOS_HEADER_ADOPTED], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+	} while ((seq & 1) ||
+			seq != atomic_load_explicit(&header[IOS_SLOT_SEQUENCE], memory_order_relaxed));
+	*bytes = (uint64_t)hi << 32 | lo;
+}
 
 static void registry_handle_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version) {
@@ -200,6 +229,35 @@ static const struct wl_registry_listener registry_listener = {
 
 /* ---- Clients ---- */
 
+/*
+ * Clients of this process, by connection. Two clients on one wl_display are one client to the
+ * compositor, with one quota and one header: neither can then count the other's creates in
+ * flight, so both create through the compositor (round trip) from then on.
+ */
+static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wl_list clients = { &clients, &clients }; /* iosurface_client.process_link */
+
+static void clients_add(struct iosurface_client *c) {
+	pthread_mutex_lock(&clients_lock);
+	struct iosurface_client *other;
+	wl_list_for_each(other, &clients, process_link) {
+		if (other->display == c->display) {
+			client_lock(other);
+			other->pool_shared = true;
+			client_unlock(other);
+			c->pool_shared = true;
+		}
+	}
+	wl_list_insert(&clients, &c->process_link);
+	pthread_mutex_unlock(&clients_lock);
+}
+
+static void clients_remove(struct iosurface_client *c) {
+	pthread_mutex_lock(&clients_lock);
+	wl_list_remove(&c->process_link);
+	pthread_mutex_unlock(&clients_lock);
+}
+
 static struct iosurface_client *client_init(struct wl_display *display, bool owns) {
 	struct iosurface_client *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
@@ -212,8 +270,10 @@ static struct iosurface_client *client_init(struct wl_display *display, bool own
 	wl_array_init(&c->formats);
 	wl_array_init(&c->display_formats);
 	wl_array_init(&c->ports);
+	wl_array_init(&c->tickets);
 	wl_array_init(&c->notifications);
 	wl_list_init(&c->surfaces);
+	wl_list_init(&c->process_link);
 	int err = ENOMEM;
 	c->queue = wl_display_create_queue(display);
 	c->display_wrapper = c->queue ? wl_proxy_create_wrapper(display) : NULL;
@@ -246,6 +306,7 @@ static struct iosurface_client *client_init(struct wl_display *display, bool own
 		err = EPROTO;
 		goto error;
 	}
+	clients_add(c);
 	return c;
 
 error:
@@ -281,6 +342,7 @@ IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *c) {
 	if (c == NULL) {
 		return;
 	}
+	clients_remove(c);
 	client_lock(c);
 	struct iosurface *s, *tmp;
 	wl_list_for_each_safe(s, tmp, &c->surfaces, link) {
@@ -291,6 +353,7 @@ IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *c) {
 		close(port->fd);
 	}
 	wl_array_release(&c->ports);
+	wl_array_release(&c->tickets);
 	if (c->manager != NULL) {
 		iosurface_manager_v1_destroy(c->manager);
 	}
@@ -329,6 +392,16 @@ IOSURFACE_EXPORT int iosurface_client_get_fd(struct iosurface_client *c) {
 IOSURFACE_EXPORT int iosurface_client_dispatch(struct iosurface_client *c) {
 	client_lock(c);
 	int ret = client_dispatch_nonblock(c);
+	client_unlock(c);
+	return ret;
+}
+
+IOSURFACE_EXPORT int iosurface_client_flush(struct iosurface_client *c) {
+	if (c == NULL) {
+		return -EINVAL;
+	}
+	client_lock(c);
+	int ret = client_flush(c);
 	client_unlock(c);
 	return ret;
 }

@@ -54,7 +54,12 @@ static int create_port(struct iosurface *s, bool read_only) {
 	}
 	client_lock(c);
 	struct stock_port port = { -1, 0 };
-	int ret = take_port(c, &port);
+	// A port must find its surface even if this process exits right after passing it on,
+	// when the compositor drops what it has not read yet: so the surface must exist there.
+	int ret = surface_wait_adopted(s);
+	if (ret == 0) {
+		ret = take_port(c, &port);
+	}
 	if (ret == 0) {
 		// The record in the pipe outlives this process; the request keeps the order of this
 		// connection's requests. The compositor binds on whichever it reads first.

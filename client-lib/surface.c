@@ -1,10 +1,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/dma-buf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "client-private.h"
@@ -321,7 +323,7 @@ static bool fits_u32(size_t value) {
 }
 
 static int build_request(struct iosurface_client *c, const struct iosurface_properties *p,
-		struct ios_request *req) {
+		struct ios_request *req, struct ios_layout *layout) {
 	memset(req, 0, sizeof(*req));
 	if (!fits_u32(p->bytes_per_row) || !fits_u32(p->offset) || !fits_u32(p->alloc_size)) {
 		return -EINVAL;
@@ -374,8 +376,7 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 				rp->element_width || rp->element_height || rp->offset || rp->size;
 	}
 	char msg[256];
-	struct ios_layout layout;
-	enum ios_layout_status status = ios_layout_compute(req, &c->limits, &layout, msg, sizeof(msg));
+	enum ios_layout_status status = ios_layout_compute(req, &c->limits, layout, msg, sizeof(msg));
 	if (status == IOS_LAYOUT_UNKNOWN_FORMAT) {
 		ios_log(IOSURFACE_LOG_INFO, "iosurface_create: %s", msg);
 		return -ENOTSUP;
@@ -387,8 +388,9 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 	return 0;
 }
 
-static void send_params(struct iosurface_client *c, const struct iosurface_properties *p,
-		const struct ios_request *req, struct iosurface *s) {
+/* Sends the properties on a new parameter object; the caller sends create and destroys it. */
+static struct iosurface_params_v1 *send_params(struct iosurface_client *c,
+		const struct iosurface_properties *p, const struct ios_request *req) {
 	struct iosurface_params_v1 *params = iosurface_manager_v1_create_params(c->manager);
 	iosurface_params_v1_set_size(params, req->width, req->height);
 	if (req->format != 0) {
@@ -428,8 +430,159 @@ static void send_params(struct iosurface_client *c, const struct iosurface_prope
 	if (p->name != NULL) {
 		iosurface_params_v1_set_name(params, p->name);
 	}
-	surface_set_proxy(s, iosurface_params_v1_create(params));
+	return params;
+}
+
+/* ---- Creation with no round trip ---- */
+
+/*
+ * Whether one more surface of alloc_size surely fits the quota, as the compositor will count
+ * it: 0 if so, -EAGAIN if only the compositor can tell (the round-trip path then asks it).
+ */
+static int check_quota(struct iosurface_client *c, uint32_t alloc_size) {
+	uint64_t bytes;
+	uint32_t count, adopted;
+	client_read_header(c, &bytes, &count, &adopted);
+	// What the header does not count yet: the creates sent since it was written. Surfaces
+	// that die meanwhile (a destroy on its way) make the figure larger than the
+	// compositor's, never smaller; so near the quota the compositor decides, in order.
+	uint32_t in_flight = c->adopt_sent - adopted;
+	if (in_flight > IOS_MAX_TICKETS) {
+		return -EAGAIN;
+	}
+	for (uint32_t k = 0; k < in_flight; k++) {
+		bytes += c->adopt_bytes[(c->adopt_sent - k) % IOS_MAX_TICKETS];
+	}
+	count += in_flight;
+	if ((c->quota_count != 0 && count + 1 > c->quota_count) ||
+			(c->quota_bytes != 0 && bytes + alloc_size > c->quota_bytes)) {
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+int surface_wait_adopted(struct iosurface *s) {
+	struct iosurface_client *c = s->client;
+	if (s->adopt_seq == 0 || c == NULL) {
+		return 0;
+	}
+	uint64_t bytes;
+	uint32_t count, adopted;
+	client_read_header(c, &bytes, &count, &adopted);
+	if ((int32_t)(adopted - s->adopt_seq) < 0) {
+		int ret = client_roundtrip(c);
+		if (ret < 0) {
+			return ret;
+		}
+	}
+	s->adopt_seq = 0;
+	return 0;
+}
+
+/* Fills the description from the layout computed here, as the compositor computes it. */
+static void describe(struct iosurface *s, const struct iosurface_properties *p,
+		const struct ios_layout *l) {
+	s->width = l->width;
+	s->height = l->height;
+	s->format = l->format;
+	s->bytes_per_element = l->bytes_per_element;
+	s->element_width = l->element_width;
+	s->element_height = l->element_height;
+	s->bytes_per_row = l->bytes_per_row;
+	s->offset = l->offset;
+	s->alloc_size = l->alloc_size;
+	s->plane_count = l->plane_count;
+	for (uint32_t i = 0; i < l->plane_count; i++) {
+		const struct ios_plane_layout *lp = &l->planes[i];
+		s->planes[i] = (struct plane_info){ lp->width, lp->height, lp->bytes_per_row,
+			lp->bytes_per_element, lp->element_width, lp->element_height, lp->offset, lp->size };
+	}
+	s->cache_mode = p->cache_mode;
+	s->usage = p->usage;
+	s->flags = (p->global ? IOSURFACE_PARAMS_V1_FLAGS_GLOBAL : 0) |
+			(p->pixel_size_casting_forbidden ?
+							IOSURFACE_PARAMS_V1_FLAGS_PIXEL_SIZE_CASTING_FORBIDDEN :
+							0);
+	s->allocator = IOSURFACE_ALLOCATOR_MEMFD;
+	s->read_only = false;
+}
+
+/*
+ * Creates the surface in a memfd of this process's, under a ticket the compositor handed out
+ * ahead, and tells the compositor with no round trip (create_from_memory, whose rules this
+ * follows). Returns -EAGAIN where the round-trip path must be taken instead: no ticket, or
+ * usage the compositor may want to allocate on its device. The client lock is held.
+ */
+static int create_in_own_memory(struct iosurface_client *c, const struct iosurface_properties *p,
+		const struct ios_request *req, const struct ios_layout *layout, struct iosurface *s) {
+	uint32_t device_usage = IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
+			IOSURFACE_USAGE_SCANOUT;
+	// Global surfaces may be looked up by id from another process at once: the compositor
+	// must know them before this returns.
+	if (((p->usage & device_usage) && (c->allocators & ~(1u << IOSURFACE_ALLOCATOR_MEMFD))) ||
+			p->global || c->pool == NULL || c->pool_shared) {
+		return -EAGAIN;
+	}
+	size_t tickets = c->tickets.size / sizeof(struct ticket);
+	if (tickets < IOS_TICKET_STOCK / 4) {
+		// New tickets come as the compositor adopts surfaces; pick them up cheaply.
+		client_dispatch_nonblock(c);
+		tickets = c->tickets.size / sizeof(struct ticket);
+	}
+	if (tickets == 0) {
+		return -EAGAIN;
+	}
+	int ret = check_quota(c, layout->alloc_size);
+	if (ret < 0) {
+		return ret;
+	}
+
+	size_t size = (size_t)layout->alloc_size + IOS_PAGE_SIZE;
+	int fd = memfd_create("iosurface", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		return -errno;
+	}
+	// Mode 0400: a read-only holder of another uid cannot reopen it writable. The seals keep
+	// its size fixed, so that nobody faults on a mapping of it.
+	void *map = MAP_FAILED;
+	if (ftruncate(fd, (off_t)size) != 0 || fchmod(fd, 0400) != 0 ||
+			fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0 ||
+			(map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	// Oldest first, so that one client's ids grow as it creates.
+	struct ticket *stock = c->tickets.data;
+	struct ticket ticket = stock[0];
+	memmove(stock, stock + 1, (tickets - 1) * sizeof(*stock));
+	c->tickets.size -= sizeof(struct ticket);
+
+	describe(s, p, layout);
+	s->id = ticket.surface_id;
+	s->slot_index = ticket.slot;
+	s->name = p->name != NULL ? strdup(p->name) : NULL;
+	s->map[0] = map;
+	s->map_size[0] = size;
+	s->seed_index = 0;
+	s->seed_offset = layout->alloc_size;
+	s->seed = (_Atomic uint32_t *)((char *)map + layout->alloc_size);
+	s->slot = (const _Atomic uint32_t *)c->pool + (size_t)ticket.slot * IOS_SLOT_WORDS;
+	s->done = true;
+
+	struct iosurface_params_v1 *params = send_params(c, p, req);
+	surface_set_proxy(s, iosurface_params_v1_create_from_memory(params, fd, ticket.surface_id));
 	iosurface_params_v1_destroy(params);
+	// libwayland sends a copy of the descriptor; the mapping is all this process keeps.
+	close(fd);
+	c->adopt_sent++;
+	c->adopt_bytes[c->adopt_sent % IOS_MAX_TICKETS] = layout->alloc_size;
+	s->adopt_seq = c->adopt_sent;
+	// Not flushed: the requests leave with the next message this client sends (libwayland
+	// also flushes a full buffer). Nothing another process can do with the surface needs
+	// the compositor to know it sooner: a port waits for it (surface_wait_adopted).
+	wl_list_insert(&c->surfaces, &s->link);
+	return 0;
 }
 
 int surface_finish(struct iosurface *s) {
@@ -456,7 +609,8 @@ IOSURFACE_EXPORT struct iosurface *iosurface_create(struct iosurface_client *c,
 		return NULL;
 	}
 	struct ios_request req;
-	int ret = build_request(c, props, &req);
+	struct ios_layout layout;
+	int ret = build_request(c, props, &req, &layout);
 	if (ret < 0) {
 		errno = -ret;
 		return NULL;
@@ -466,8 +620,14 @@ IOSURFACE_EXPORT struct iosurface *iosurface_create(struct iosurface_client *c,
 		return NULL;
 	}
 	client_lock(c);
-	send_params(c, props, &req, s);
-	ret = surface_finish(s);
+	ret = c->manager != NULL ? create_in_own_memory(c, props, &req, &layout, s) : -EPIPE;
+	if (ret == -EAGAIN) {
+		// The compositor allocates: one round trip.
+		struct iosurface_params_v1 *params = send_params(c, props, &req);
+		surface_set_proxy(s, iosurface_params_v1_create(params));
+		iosurface_params_v1_destroy(params);
+		ret = surface_finish(s);
+	}
 	client_unlock(c);
 	if (ret < 0) {
 		surface_free(s);
@@ -499,8 +659,9 @@ IOSURFACE_EXPORT void iosurface_unref(struct iosurface *s) {
 	client_lock(c);
 	bool last = atomic_fetch_sub(&s->refs, 1) == 1;
 	if (last) {
+		// The destroy leaves with the next message this client sends, so that destroying
+		// many surfaces wakes the compositor once (iosurface_client_flush sends it now).
 		surface_detach(s);
-		client_flush(c);
 	}
 	client_unlock(c);
 	if (last) {

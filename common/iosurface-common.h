@@ -42,6 +42,20 @@ enum ios_slot_word {
 	IOS_SLOT_SEQUENCE = 5, /* odd while the compositor writes the slot */
 };
 
+/* Slot 0 is the client's header: its quota use, with the same sequence word. */
+#define IOS_HEADER_SLOT 0u
+
+enum ios_header_word {
+	IOS_HEADER_BYTES_LO = 0,
+	IOS_HEADER_BYTES_HI = 1,
+	IOS_HEADER_COUNT = 2,
+	IOS_HEADER_ADOPTED = 3, /* create_from_memory requests handled */
+};
+
+/* Tickets: surfaces a client may create with no round trip, handed out ahead. */
+#define IOS_TICKET_STOCK 16u
+#define IOS_MAX_TICKETS 64u
+
 enum ios_slot_flags {
 	IOS_SLOT_FLAG_EMPTIED = 1u << 0,
 	IOS_SLOT_FLAG_SEED_WATCHED = 1u << 1,

@@ -29,7 +29,7 @@ static void manager_handle_destroy(struct wl_client *client, struct wl_resource 
 static void manager_handle_create_params(struct wl_client *client, struct wl_resource *resource,
 		uint32_t id) {
 	struct ios_owner *owner = owner_from_manager(resource);
-	ios_params_create(owner, client, wl_resource_get_version(resource), id);
+	ios_params_create(owner, client, resource, id);
 }
 
 static void manager_handle_redeem_port(struct wl_client *client, struct wl_resource *resource,
@@ -59,6 +59,13 @@ static void manager_handle_lookup(struct wl_client *client, struct wl_resource *
 		return;
 	}
 	struct ios_surface *surface = ios_table_get(&server->surfaces_by_id, surface_id);
+	if (surface == NULL && ios_table_get(&server->tickets_by_id, surface_id) != NULL) {
+		// Created with no round trip, its creation not read yet: such surfaces are never
+		// global (a global one is created through the compositor, so that this finds it).
+		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_NOT_GLOBAL, "surface %u is not global",
+				surface_id);
+		return;
+	}
 	if (surface == NULL) {
 		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_ID, "no surface with id %u",
 				surface_id);
@@ -119,6 +126,96 @@ void ios_owner_refill_ports(struct ios_owner *owner) {
 	}
 }
 
+/* ---- Quota use and tickets ---- */
+
+void ios_owner_publish(struct ios_owner *owner) {
+	if (owner->pool == NULL) {
+		return;
+	}
+	uint32_t *header = owner->pool + (size_t)IOS_HEADER_SLOT * IOS_SLOT_WORDS;
+	// The same sequence lock as the object slots: the words must come from one update.
+	uint32_t seq = __atomic_load_n(&header[IOS_SLOT_SEQUENCE], __ATOMIC_RELAXED);
+	__atomic_store_n(&header[IOS_SLOT_SEQUENCE], seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&header[IOS_HEADER_BYTES_LO], (uint32_t)owner->surface_bytes,
+			__ATOMIC_RELAXED);
+	__atomic_store_n(&header[IOS_HEADER_BYTES_HI], (uint32_t)(owner->surface_bytes >> 32),
+			__ATOMIC_RELAXED);
+	__atomic_store_n(&header[IOS_HEADER_COUNT], owner->count, __ATOMIC_RELAXED);
+	__atomic_store_n(&header[IOS_HEADER_ADOPTED], owner->adopted, __ATOMIC_RELAXED);
+	__atomic_store_n(&header[IOS_SLOT_SEQUENCE], seq + 2, __ATOMIC_RELEASE);
+}
+
+uint32_t ios_owner_count_limit(const struct ios_owner *owner) {
+	const struct iosurface_server_options *o = &owner->server->options;
+	if (o->quota_count != 0 && o->quota_count < o->max_surfaces_per_client) {
+		return o->quota_count;
+	}
+	return o->max_surfaces_per_client;
+}
+
+bool ios_owner_take_ticket(struct ios_owner *owner, uint32_t surface_id, struct ios_ticket *out) {
+	// A few dozen at most: the walk is bounded by IOS_MAX_TICKETS.
+	for (uint32_t i = 0; i < owner->ticket_count; i++) {
+		if (owner->tickets[i].surface_id == surface_id) {
+			*out = owner->tickets[i];
+			owner->tickets[i] = owner->tickets[--owner->ticket_count];
+			ios_table_remove(&owner->server->tickets_by_id, surface_id);
+			return true;
+		}
+	}
+	return false;
+}
+
+static uint32_t tickets_sent_through(struct ios_owner *owner, struct wl_resource *manager) {
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < owner->ticket_count; i++) {
+		n += owner->tickets[i].manager == manager;
+	}
+	return n;
+}
+
+void ios_owner_refill_tickets(struct ios_owner *owner, struct wl_resource *manager) {
+	struct ios_server *server = owner->server;
+	uint32_t held = tickets_sent_through(owner, manager);
+	// In batches, once half the stock is used, like ports.
+	if (held > IOS_TICKET_STOCK / 2) {
+		return;
+	}
+	while (held < IOS_TICKET_STOCK && owner->ticket_count < IOS_MAX_TICKETS &&
+			server->next_surface_id != 0) {
+		struct ios_ticket *ticket = &owner->tickets[owner->ticket_count];
+		// Each ticket holds the descriptor its surface will cost, so that adopting it
+		// cannot fail for want of one.
+		if (!ios_server_take_fds(server, 1)) {
+			break;
+		}
+		if (!ios_owner_slot_alloc(owner, &ticket->slot)) {
+			ios_server_release_fds(server, 1);
+			break;
+		}
+		if (!ios_table_put(&server->tickets_by_id, server->next_surface_id, owner)) {
+			ios_owner_slot_release(owner, ticket->slot);
+			ios_server_release_fds(server, 1);
+			break;
+		}
+		ticket->surface_id = server->next_surface_id++;
+		ticket->manager = manager;
+		owner->ticket_count++;
+		held++;
+		iosurface_manager_v1_send_ticket(manager, ticket->surface_id, ticket->slot);
+	}
+}
+
+static void owner_drop_tickets(struct ios_owner *owner) {
+	for (uint32_t i = 0; i < owner->ticket_count; i++) {
+		ios_owner_slot_release(owner, owner->tickets[i].slot);
+		ios_table_remove(&owner->server->tickets_by_id, owner->tickets[i].surface_id);
+	}
+	ios_server_release_fds(owner->server, owner->ticket_count);
+	owner->ticket_count = 0;
+}
+
 static void owner_destroy(struct ios_owner *owner) {
 	// wl_client_destroy() emits its destroy signal before it destroys the client's
 	// resources, so everything that points at the owner is cut loose here. Ports first:
@@ -136,6 +233,7 @@ static void owner_destroy(struct ios_owner *owner) {
 	wl_list_for_each_safe(params, params_tmp, &owner->params, link) {
 		ios_params_destroy(params);
 	}
+	owner_drop_tickets(owner);
 	struct wl_resource *manager, *manager_tmp;
 	wl_resource_for_each_safe(manager, manager_tmp, &owner->managers) {
 		wl_resource_set_user_data(manager, NULL);
@@ -180,7 +278,8 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 	owner->server = server;
 	owner->client = client;
 	owner->pool_fd = -1;
-	owner->pool_slots = server->options.max_objects_per_client;
+	// One slot per object, the header, and the slots of tickets not used yet.
+	owner->pool_slots = server->options.max_objects_per_client + 1 + IOS_MAX_TICKETS;
 	size_t pool_size = (size_t)owner->pool_slots * IOS_SLOT_SIZE;
 	void *pool;
 	owner->pool_fd = ios_memfd_create_sealed("iosurface-state", pool_size, true, &pool);
@@ -192,6 +291,16 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 	owner->pool = pool;
 	wl_array_init(&owner->slot_handles);
 	wl_array_init(&owner->free_slots);
+	// Slot 0 is the header (quota use), never an object's.
+	struct ios_handle **header = wl_array_add(&owner->slot_handles, sizeof(*header));
+	if (header == NULL) {
+		munmap(pool, pool_size);
+		close(owner->pool_fd);
+		free(owner);
+		return NULL;
+	}
+	*header = NULL;
+	owner->next_slot = IOS_HEADER_SLOT + 1;
 	wl_list_init(&owner->managers);
 	wl_list_init(&owner->handles);
 	wl_list_init(&owner->params);
@@ -205,6 +314,21 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 }
 
 static void manager_handle_resource_destroy(struct wl_resource *resource) {
+	struct ios_owner *owner = wl_resource_get_user_data(resource);
+	if (owner != NULL) {
+		// Its tickets stay the client's; new ones go through another manager.
+		for (uint32_t i = 0; i < owner->ticket_count; i++) {
+			if (owner->tickets[i].manager == resource) {
+				owner->tickets[i].manager = NULL;
+			}
+		}
+		struct ios_params *params;
+		wl_list_for_each(params, &owner->params, link) {
+			if (params->manager == resource) {
+				params->manager = NULL;
+			}
+		}
+	}
 	wl_list_remove(wl_resource_get_link(resource));
 }
 
@@ -237,7 +361,7 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 	}
 	uint64_t quota = server->options.quota_bytes;
 	iosurface_manager_v1_send_quota(resource, (uint32_t)(quota >> 32), (uint32_t)quota,
-			server->options.quota_count);
+			ios_owner_count_limit(owner));
 	for (uint32_t a = 0; a <= IOSURFACE_ALLOCATOR_DUMB; a++) {
 		if (server->allocators & (1u << a)) {
 			iosurface_manager_v1_send_allocator(resource, a);
@@ -246,6 +370,7 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 	iosurface_manager_v1_send_state_pool(resource, owner->pool_fd,
 			owner->pool_slots * IOS_SLOT_SIZE);
 	ios_owner_refill_ports(owner);
+	ios_owner_refill_tickets(owner, resource);
 	iosurface_manager_v1_send_done(resource, server->options.max_unbound_ports);
 }
 
@@ -404,6 +529,8 @@ void iosurface_server_destroy(struct iosurface_server *base) {
 	}
 	ios_table_finish(&server->ports_by_inode);
 	ios_table_finish(&server->surfaces_by_id);
+	ios_table_finish(&server->memory_by_inode);
+	ios_table_finish(&server->tickets_by_id);
 	wl_list_remove(&server->display_destroy.link);
 	wl_global_destroy(base->global);
 	ios_port_finish(server);

@@ -1,7 +1,11 @@
+#define _GNU_SOURCE /* memfd seals */
 #include <assert.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <wlr/util/log.h>
 
@@ -330,10 +334,11 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 				"the client has %u surfaces, its quota", owner->count);
 		return;
 	}
-	if (o->quota_bytes != 0 && owner->bytes + layout.alloc_size > o->quota_bytes) {
+	// Surface memory only: values are checked when they are set.
+	if (o->quota_bytes != 0 && owner->surface_bytes + layout.alloc_size > o->quota_bytes) {
 		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_BYTES,
 				"%u more bytes would exceed the client's quota: %llu of %llu bytes in use",
-				layout.alloc_size, (unsigned long long)owner->bytes,
+				layout.alloc_size, (unsigned long long)owner->surface_bytes,
 				(unsigned long long)o->quota_bytes);
 		return;
 	}
@@ -356,6 +361,142 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 	ios_handle_attach(handle, surface, false);
 }
 
+/*
+ * Why memory a client made cannot be adopted, or NULL if it can: a memfd of exactly the
+ * layout's size and the seed page, writable through this descriptor, of mode 0400 (so that a
+ * read-only holder of another uid cannot reopen it writable), sealed against shrinking and
+ * growing (so that the compositor never faults on its mapping) and against new seals (so that
+ * nobody can stop the writers later), and the memory of no other surface.
+ */
+static const char *check_memory(struct ios_server *server, int fd, const struct ios_layout *layout,
+		uint64_t *key, char *buf, size_t buf_size) {
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		return "the memory is not a regular file";
+	}
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0) {
+		return "the memory is not a memfd (it takes no seals)";
+	}
+	int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	if ((seals & required) != required) {
+		snprintf(buf, buf_size, "the memory has seals 0x%x; it needs F_SEAL_SHRINK, "
+				"F_SEAL_GROW and F_SEAL_SEAL", seals);
+		return buf;
+	}
+	if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+		snprintf(buf, buf_size, "the memory has seals 0x%x; a write seal stops its writers",
+				seals);
+		return buf;
+	}
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || (flags & O_ACCMODE) != O_RDWR) {
+		return "the memory descriptor is not open read-write";
+	}
+	if ((st.st_mode & 07777) != 0400) {
+		snprintf(buf, buf_size, "the memory has mode 0%o; it must be 0400", st.st_mode & 07777);
+		return buf;
+	}
+	uint64_t expected = (uint64_t)layout->alloc_size + IOS_PAGE_SIZE;
+	if ((uint64_t)st.st_size != expected) {
+		snprintf(buf, buf_size, "the memory is %lld bytes; alloc_size %u and the seed page "
+				"make %llu", (long long)st.st_size, layout->alloc_size,
+				(unsigned long long)expected);
+		return buf;
+	}
+	if (ios_table_get(&server->memory_by_inode, (uint64_t)st.st_ino) != NULL) {
+		return "the memory is that of another surface";
+	}
+	*key = (uint64_t)st.st_ino;
+	return NULL;
+}
+
+static void params_handle_create_from_memory(struct wl_client *client,
+		struct wl_resource *resource, uint32_t id, int32_t fd, uint32_t surface_id) {
+	struct ios_params *params = params_from_resource(resource);
+	if (params == NULL) {
+		goto error_fd;
+	}
+	if (params->used) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_ALREADY_USED,
+				"create_from_memory: create was already called");
+		goto error_fd;
+	}
+	params->used = true;
+	struct ios_owner *owner = params->owner;
+	struct ios_server *server = owner->server;
+
+	char msg[256];
+	struct ios_layout layout;
+	enum ios_layout_status status = ios_layout_compute(&params->req, &server->limits, &layout, msg,
+			sizeof(msg));
+	if (status == IOS_LAYOUT_UNKNOWN_FORMAT) {
+		// The client has the format list: with memory of its own it must know the layout.
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_UNKNOWN_FORMAT,
+				"create_from_memory: %s", msg);
+		goto error_fd;
+	}
+	if (status != IOS_LAYOUT_OK) {
+		wl_resource_post_error(resource, layout_error(status), "create_from_memory: %s", msg);
+		goto error_fd;
+	}
+	uint64_t key = 0;
+	const char *why = check_memory(server, fd, &layout, &key, msg, sizeof(msg));
+	if (why != NULL) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_MEMORY,
+				"create_from_memory of surface %u: %s", surface_id, why);
+		goto error_fd;
+	}
+	// The client was told its quota and its use (the state pool's header), and counts what
+	// it sent since: following the rules, it never gets here over quota.
+	const struct iosurface_server_options *o = &server->options;
+	if (owner->count + 1 > ios_owner_count_limit(owner)) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_OVER_QUOTA,
+				"create_from_memory: the client has %u surfaces, its quota", owner->count);
+		goto error_fd;
+	}
+	if (o->quota_bytes != 0 && owner->surface_bytes + layout.alloc_size > o->quota_bytes) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_OVER_QUOTA,
+				"create_from_memory: %u more bytes would exceed the quota: %llu of %llu "
+				"bytes in use",
+				layout.alloc_size, (unsigned long long)owner->surface_bytes,
+				(unsigned long long)o->quota_bytes);
+		goto error_fd;
+	}
+	struct ios_ticket ticket;
+	if (!ios_owner_take_ticket(owner, surface_id, &ticket)) {
+		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_TICKET,
+				"create_from_memory: surface id %u is not an unused ticket of this client",
+				surface_id);
+		goto error_fd;
+	}
+	owner->adopted++;
+	struct ios_handle *handle = ios_handle_create_in_slot(owner, client,
+			wl_resource_get_version(resource), id, ticket.slot);
+	if (handle == NULL) {
+		ios_owner_slot_release(owner, ticket.slot);
+		ios_server_release_fds(server, 1);
+		goto error_fd;
+	}
+	struct ios_surface *surface = ios_surface_adopt(server, owner, &layout, params->cache_mode,
+			params->usage, params->flags, params->name, fd, ticket.surface_id, key);
+	if (surface == NULL) {
+		ios_server_release_fds(server, 1);
+		wl_resource_post_no_memory(resource);
+		return;
+	}
+	ios_handle_adopt(handle, surface);
+	ios_owner_publish(owner);
+	struct wl_resource *manager = ticket.manager != NULL ? ticket.manager : params->manager;
+	if (manager != NULL) {
+		ios_owner_refill_tickets(owner, manager);
+	}
+	return;
+
+error_fd:
+	close(fd);
+}
+
 static const struct iosurface_params_v1_interface params_impl = {
 	.destroy = params_handle_destroy,
 	.set_size = params_handle_set_size,
@@ -369,6 +510,7 @@ static const struct iosurface_params_v1_interface params_impl = {
 	.set_flags = params_handle_set_flags,
 	.set_name = params_handle_set_name,
 	.create = params_handle_create,
+	.create_from_memory = params_handle_create_from_memory,
 };
 
 void ios_params_destroy(struct ios_params *params) {
@@ -385,10 +527,10 @@ static void params_handle_resource_destroy(struct wl_resource *resource) {
 	}
 }
 
-void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
-		uint32_t id) {
+void ios_params_create(struct ios_owner *owner, struct wl_client *client,
+		struct wl_resource *manager, uint32_t id) {
 	struct wl_resource *resource = wl_resource_create(client, &iosurface_params_v1_interface,
-			version, id);
+			wl_resource_get_version(manager), id);
 	if (resource == NULL) {
 		wl_client_post_no_memory(client);
 		return;
@@ -401,6 +543,7 @@ void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32
 	}
 	params->resource = resource;
 	params->owner = owner;
+	params->manager = manager;
 	wl_list_insert(&owner->params, &params->link);
 	wl_resource_set_implementation(resource, &params_impl, params, params_handle_resource_destroy);
 }

@@ -44,6 +44,15 @@ static struct ios_port *port_from_stat(struct ios_server *server, const struct s
 	return port != NULL && port->dev == st->st_dev ? port : NULL;
 }
 
+static bool owner_holds_ticket(struct ios_owner *owner, uint32_t surface_id, uint32_t slot) {
+	for (uint32_t i = 0; i < owner->ticket_count; i++) {
+		if (owner->tickets[i].surface_id == surface_id && owner->tickets[i].slot == slot) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void fail_pending(struct ios_port *port, const char *why) {
 	struct ios_handle *handle, *tmp;
 	wl_list_for_each_safe(handle, tmp, &port->pending, pending_link) {
@@ -157,6 +166,12 @@ static bool port_read(struct ios_port *port) {
 		struct ios_handle *handle = NULL;
 		if (record.slot < owner->next_slot) {
 			handle = ((struct ios_handle **)owner->slot_handles.data)[record.slot];
+		}
+		if (handle == NULL && record.magic == IOS_PORT_MAGIC &&
+				owner_holds_ticket(owner, record.surface_id, record.slot)) {
+			// A surface the issuer created with no round trip, whose create_from_memory
+			// is still on its way: the bind_port request after it binds the port.
+			continue;
 		}
 		bool read_only = (record.flags & IOS_PORT_FLAG_READ_ONLY) != 0;
 		if (record.magic != IOS_PORT_MAGIC || (record.flags & ~IOS_PORT_FLAG_READ_ONLY) ||

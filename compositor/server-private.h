@@ -45,6 +45,8 @@ struct ios_server {
 	struct wl_list ports; /* ios_port.server_link */
 	struct ios_table surfaces_by_id;
 	struct ios_table ports_by_inode;
+	struct ios_table memory_by_inode; /* memfd surfaces, by st_ino of their memory */
+	struct ios_table tickets_by_id; /* owners of tickets not used yet, by surface id */
 	int port_epoll;
 	struct wl_event_source *port_source;
 	uint32_t next_surface_id;
@@ -59,19 +61,31 @@ struct ios_server {
 	struct wl_listener display_destroy;
 };
 
+/* A surface id and state slot reserved for a create_from_memory of the client's. */
+struct ios_ticket {
+	uint32_t surface_id, slot;
+	struct wl_resource *manager; /* that sent it, to refill; NULL once it is gone */
+};
+
 /* Everything one wl_client has through the module, whatever the number of manager binds. */
 struct ios_owner {
 	struct ios_server *server;
 	struct wl_client *client;
 	struct wl_list link;
 
-	uint64_t bytes;
+	uint64_t bytes; /* surface memory and values, checked by set_value */
+	uint64_t surface_bytes; /* surface memory only, checked at creation */
 	uint32_t count;
+	uint32_t adopted; /* create_from_memory requests handled */
+
+	struct ios_ticket tickets[IOS_MAX_TICKETS];
+	uint32_t ticket_count;
 
 	/* State pool: slots written here, mapped read-only by the client. */
 	int pool_fd;
 	uint32_t *pool;
 	uint32_t pool_slots;
+	uint32_t objects; /* iosurface_v1 objects holding a slot */
 	struct wl_array slot_handles; /* struct ios_handle *, by slot */
 	struct wl_array free_slots;   /* uint32_t */
 	uint32_t next_slot;
@@ -102,6 +116,7 @@ struct ios_surface {
 	int fd;
 	uint32_t mem_size;
 	uint64_t modifier;
+	uint64_t mem_key; /* st_ino of a memfd surface's memory, in memory_by_inode; 0: none */
 	/* For dma-buf surfaces the seed lives in a memfd of its own (memory 1). */
 	int seed_fd;
 	uint32_t seed_offset;
@@ -168,6 +183,7 @@ struct ios_port {
 struct ios_params {
 	struct wl_resource *resource;
 	struct ios_owner *owner;
+	struct wl_resource *manager; /* it was made through; NULL once that is gone */
 	struct ios_request req;
 	uint32_t set;
 	uint32_t cache_mode, usage, flags;
@@ -182,12 +198,27 @@ void ios_server_release_fds(struct ios_server *server, uint32_t n);
 
 /* manager.c */
 struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *client);
+/* Writes the owner's quota use into the header of its state pool. */
+void ios_owner_publish(struct ios_owner *owner);
+/* The most surfaces the owner may have: the quota or the per-client cap, whichever is lower. */
+uint32_t ios_owner_count_limit(const struct ios_owner *owner);
+/* Takes the unused ticket of surface_id; false if there is none. */
+bool ios_owner_take_ticket(struct ios_owner *owner, uint32_t surface_id, struct ios_ticket *out);
+/* Sends tickets through manager until its stock is full again. */
+void ios_owner_refill_tickets(struct ios_owner *owner, struct wl_resource *manager);
 /* Sends new ports until the client's stock of unbound ports is full again. */
 void ios_owner_refill_ports(struct ios_owner *owner);
 
 /* surface.c */
 struct ios_handle *ios_handle_create(struct ios_owner *owner, struct wl_client *client,
 		uint32_t version, uint32_t id);
+/* The same, with a slot reserved earlier (a ticket's). */
+struct ios_handle *ios_handle_create_in_slot(struct ios_owner *owner, struct wl_client *client,
+		uint32_t version, uint32_t id, uint32_t slot);
+/* Links the handle to the surface without sending anything: the client described it. */
+void ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface);
+bool ios_owner_slot_alloc(struct ios_owner *owner, uint32_t *slot);
+void ios_owner_slot_release(struct ios_owner *owner, uint32_t slot);
 void ios_handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
 		...);
 void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only);
@@ -195,6 +226,10 @@ void ios_handle_destroy(struct ios_handle *handle);
 struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_owner *creator,
 		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
 		const char *name, enum iosurface_v1_failure *reason, char *msg, size_t msg_size);
+/* A surface in memory the client made (fd, owned from now on) under a ticket's id. */
+struct ios_surface *ios_surface_adopt(struct ios_server *server, struct ios_owner *creator,
+		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
+		const char *name, int fd, uint32_t id, uint64_t mem_key);
 void ios_surface_ref(struct ios_surface *surface);
 void ios_surface_unref(struct ios_surface *surface);
 void ios_surface_update_state(struct ios_surface *surface);
@@ -203,8 +238,8 @@ void *ios_surface_map(struct ios_surface *surface);
 void ios_surface_detach_server(struct ios_surface *surface);
 
 /* params.c */
-void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
-		uint32_t id);
+void ios_params_create(struct ios_owner *owner, struct wl_client *client,
+		struct wl_resource *manager, uint32_t id);
 void ios_params_destroy(struct ios_params *params);
 
 /* port.c */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <wlr/util/log.h>
@@ -128,11 +129,16 @@ static void surface_free(struct ios_surface *surface) {
 	if (surface->server != NULL) {
 		ios_server_release_fds(surface->server, surface->fds);
 		ios_table_remove(&surface->server->surfaces_by_id, surface->id);
+		if (surface->mem_key != 0) {
+			ios_table_remove(&surface->server->memory_by_inode, surface->mem_key);
+		}
 		wl_list_remove(&surface->link);
 	}
 	if (surface->creator != NULL) {
 		surface->creator->bytes -= surface->layout.alloc_size + surface->value_bytes;
+		surface->creator->surface_bytes -= surface->layout.alloc_size;
 		surface->creator->count--;
+		ios_owner_publish(surface->creator);
 	}
 	wl_list_remove(&surface->creator_link);
 	ios_alloc_free(surface);
@@ -156,24 +162,20 @@ void ios_surface_detach_server(struct ios_surface *surface) {
 	// Only wl_buffers still held by the renderer can keep a surface alive here; it lives on
 	// without its server until they let go.
 	ios_table_remove(&surface->server->surfaces_by_id, surface->id);
+	if (surface->mem_key != 0) {
+		ios_table_remove(&surface->server->memory_by_inode, surface->mem_key);
+		surface->mem_key = 0;
+	}
 	wl_list_remove(&surface->link);
 	wl_list_init(&surface->link);
 	surface->server = NULL;
 }
 
-struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_owner *creator,
-		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
-		const char *name, enum iosurface_v1_failure *reason, char *msg, size_t msg_size) {
-	if (server->next_surface_id == 0) {
-		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
-		snprintf(msg, msg_size, "surface ids are exhausted");
-		return NULL;
-	}
+static struct ios_surface *surface_new(struct ios_server *server, const struct ios_layout *layout,
+		uint32_t cache_mode, uint32_t usage, uint32_t flags, const char *name) {
 	struct ios_surface *surface = calloc(1, sizeof(*surface));
 	if (surface == NULL || (name != NULL && (surface->name = strdup(name)) == NULL)) {
 		free(surface);
-		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
-		snprintf(msg, msg_size, "out of memory");
 		return NULL;
 	}
 	surface->server = server;
@@ -186,40 +188,102 @@ struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_own
 	surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
 	wl_list_init(&surface->handles);
 	wl_list_init(&surface->creator_link);
-	if (!ios_server_take_fds(server, 2)) {
-		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
-		snprintf(msg, msg_size, "the compositor has no descriptor to spare");
-		free(surface->name);
-		free(surface);
-		return NULL;
-	}
-	if (!ios_alloc_surface(server, surface)) {
-		ios_server_release_fds(server, 2);
-		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
-		snprintf(msg, msg_size, "cannot allocate %u bytes: %s", layout->alloc_size,
-				strerror(errno));
-		free(surface->name);
-		free(surface);
-		return NULL;
-	}
-	// Two were reserved; a memfd surface keeps one.
-	surface->fds = surface->seed_fd >= 0 ? 2 : 1;
-	ios_server_release_fds(server, 2 - surface->fds);
-	surface->id = server->next_surface_id++;
+	return surface;
+}
+
+/* Enters a surface with its id and memory in the server's tables; false on no memory. */
+static bool surface_register(struct ios_surface *surface, struct ios_owner *creator) {
+	struct ios_server *server = surface->server;
 	if (!ios_table_put(&server->surfaces_by_id, surface->id, surface)) {
-		*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
-		snprintf(msg, msg_size, "out of memory");
-		ios_alloc_free(surface);
-		ios_server_release_fds(server, surface->fds);
-		free(surface->name);
-		free(surface);
-		return NULL;
+		return false;
+	}
+	if (surface->mem_key != 0 &&
+			!ios_table_put(&server->memory_by_inode, surface->mem_key, surface)) {
+		ios_table_remove(&server->surfaces_by_id, surface->id);
+		return false;
 	}
 	wl_list_insert(&server->surfaces, &surface->link);
 	surface->creator = creator;
 	wl_list_insert(&creator->created, &surface->creator_link);
-	creator->bytes += layout->alloc_size;
+	creator->bytes += surface->layout.alloc_size;
+	creator->surface_bytes += surface->layout.alloc_size;
 	creator->count++;
+	ios_owner_publish(creator);
+	return true;
+}
+
+static uint64_t memory_key(int fd) {
+	struct stat st;
+	return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_owner *creator,
+		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
+		const char *name, enum iosurface_v1_failure *reason, char *msg, size_t msg_size) {
+	*reason = IOSURFACE_V1_FAILURE_NO_MEMORY;
+	if (server->next_surface_id == 0) {
+		snprintf(msg, msg_size, "surface ids are exhausted");
+		return NULL;
+	}
+	struct ios_surface *surface = surface_new(server, layout, cache_mode, usage, flags, name);
+	if (surface == NULL) {
+		snprintf(msg, msg_size, "out of memory");
+		return NULL;
+	}
+	if (!ios_server_take_fds(server, 2)) {
+		snprintf(msg, msg_size, "the compositor has no descriptor to spare");
+		goto error_surface;
+	}
+	if (!ios_alloc_surface(server, surface)) {
+		snprintf(msg, msg_size, "cannot allocate %u bytes: %s", layout->alloc_size,
+				strerror(errno));
+		ios_server_release_fds(server, 2);
+		goto error_surface;
+	}
+	// Two were reserved; a memfd surface keeps one.
+	surface->fds = surface->seed_fd >= 0 ? 2 : 1;
+	ios_server_release_fds(server, 2 - surface->fds);
+	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+		// Known by its inode, so that no client can adopt it as memory of its own.
+		surface->mem_key = memory_key(surface->fd);
+	}
+	surface->id = server->next_surface_id++;
+	if (!surface_register(surface, creator)) {
+		snprintf(msg, msg_size, "out of memory");
+		goto error_alloc;
+	}
+	return surface;
+
+error_alloc:
+	ios_alloc_free(surface);
+	ios_server_release_fds(server, surface->fds);
+error_surface:
+	free(surface->name);
+	free(surface);
+	return NULL;
+}
+
+struct ios_surface *ios_surface_adopt(struct ios_server *server, struct ios_owner *creator,
+		const struct ios_layout *layout, uint32_t cache_mode, uint32_t usage, uint32_t flags,
+		const char *name, int fd, uint32_t id, uint64_t mem_key) {
+	struct ios_surface *surface = surface_new(server, layout, cache_mode, usage, flags, name);
+	if (surface == NULL) {
+		close(fd);
+		return NULL;
+	}
+	surface->fd = fd;
+	surface->fds = 1; // the ticket's, taken from the budget when it was issued
+	surface->allocator = IOSURFACE_ALLOCATOR_MEMFD;
+	surface->mem_size = layout->alloc_size + IOS_PAGE_SIZE;
+	surface->seed_offset = layout->alloc_size;
+	surface->mem_key = mem_key;
+	surface->id = id;
+	if (!surface_register(surface, creator)) {
+		close(fd);
+		free(surface->name);
+		free(surface);
+		return NULL;
+	}
 	return surface;
 }
 
@@ -256,7 +320,7 @@ void *ios_surface_map(struct ios_surface *surface) {
 
 /* ---- Handles ---- */
 
-static bool slot_alloc(struct ios_owner *owner, uint32_t *slot) {
+bool ios_owner_slot_alloc(struct ios_owner *owner, uint32_t *slot) {
 	if (owner->free_slots.size > 0) {
 		owner->free_slots.size -= sizeof(uint32_t);
 		*slot = *(uint32_t *)((char *)owner->free_slots.data + owner->free_slots.size);
@@ -274,7 +338,7 @@ static bool slot_alloc(struct ios_owner *owner, uint32_t *slot) {
 	return true;
 }
 
-static void slot_release(struct ios_owner *owner, uint32_t slot) {
+void ios_owner_slot_release(struct ios_owner *owner, uint32_t slot) {
 	memset(owner->pool + (size_t)slot * IOS_SLOT_WORDS, 0, IOS_SLOT_SIZE);
 	((struct ios_handle **)owner->slot_handles.data)[slot] = NULL;
 	uint32_t *entry = wl_array_add(&owner->free_slots, sizeof(*entry));
@@ -291,8 +355,8 @@ static void surface_handle_resource_destroy(struct wl_resource *resource) {
 	}
 }
 
-struct ios_handle *ios_handle_create(struct ios_owner *owner, struct wl_client *client,
-		uint32_t version, uint32_t id) {
+static struct ios_handle *handle_create(struct ios_owner *owner, struct wl_client *client,
+		uint32_t version, uint32_t id, const uint32_t *reserved_slot) {
 	struct wl_resource *resource = wl_resource_create(client, &iosurface_v1_interface, version, id);
 	if (resource == NULL) {
 		wl_client_post_no_memory(client);
@@ -311,14 +375,29 @@ struct ios_handle *ios_handle_create(struct ios_owner *owner, struct wl_client *
 	wl_list_insert(&owner->handles, &handle->owner_link);
 	wl_resource_set_implementation(resource, &surface_impl, handle,
 			surface_handle_resource_destroy);
-	if (!slot_alloc(owner, &handle->slot)) {
+	// A ticket's object was reserved with the ticket; others count against the limit.
+	if (reserved_slot != NULL) {
+		handle->slot = *reserved_slot;
+	} else if (owner->objects >= owner->server->options.max_objects_per_client ||
+			!ios_owner_slot_alloc(owner, &handle->slot)) {
 		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
-				"the client holds %u iosurface_v1 objects, the most allowed", owner->pool_slots);
+				"the client holds %u iosurface_v1 objects, the most allowed", owner->objects);
 		return NULL;
 	}
 	handle->has_slot = true;
+	owner->objects++;
 	((struct ios_handle **)owner->slot_handles.data)[handle->slot] = handle;
 	return handle;
+}
+
+struct ios_handle *ios_handle_create(struct ios_owner *owner, struct wl_client *client,
+		uint32_t version, uint32_t id) {
+	return handle_create(owner, client, version, id, NULL);
+}
+
+struct ios_handle *ios_handle_create_in_slot(struct ios_owner *owner, struct wl_client *client,
+		uint32_t version, uint32_t id, uint32_t slot) {
+	return handle_create(owner, client, version, id, &slot);
 }
 
 void ios_handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
@@ -358,6 +437,18 @@ static bool send_memory(struct ios_handle *handle, uint32_t index, int fd, uint3
 	return true;
 }
 
+static void handle_link(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
+	handle->surface = surface;
+	handle->read_only = read_only;
+	ios_surface_ref(surface);
+	wl_list_insert(surface->handles.prev, &handle->surface_link);
+	ios_surface_update_state(surface);
+}
+
+void ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface) {
+	handle_link(handle, surface, false);
+}
+
 void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
 	if (read_only && surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
 		// A dma-buf cannot be reopened read-only, and its mmap ignores the open mode.
@@ -365,11 +456,7 @@ void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, b
 				"read-only access to dma-buf surface %u is not supported", surface->id);
 		return;
 	}
-	handle->surface = surface;
-	handle->read_only = read_only;
-	ios_surface_ref(surface);
-	wl_list_insert(surface->handles.prev, &handle->surface_link);
-	ios_surface_update_state(surface);
+	handle_link(handle, surface, read_only);
 
 	const struct ios_layout *l = &surface->layout;
 	struct wl_resource *r = handle->resource;
@@ -414,7 +501,8 @@ void ios_handle_destroy(struct ios_handle *handle) {
 		ios_surface_update_state(surface);
 	}
 	if (handle->has_slot) {
-		slot_release(handle->owner, handle->slot);
+		ios_owner_slot_release(handle->owner, handle->slot);
+		handle->owner->objects--;
 	}
 	wl_list_remove(&handle->owner_link);
 	wl_resource_set_user_data(handle->resource, NULL);

@@ -353,11 +353,16 @@ TEST(memory_is_sealed) {
 TEST(ids_unique) {
 	struct harness_compositor *hc = harness_compositor_start(NULL);
 	struct iosurface_client *c = connect_client();
-	uint32_t last = 0;
+	// Never reused, whichever way a surface was created (with tickets handed out ahead, or
+	// through the compositor when they run out).
+	uint32_t ids[200];
 	for (int i = 0; i < 200; i++) {
 		struct iosurface *s = create_bgra(c, 16, 16);
-		CHECK_GT(iosurface_get_id(s), last);
-		last = iosurface_get_id(s);
+		ids[i] = iosurface_get_id(s);
+		CHECK_NE(ids[i], 0);
+		for (int j = 0; j < i; j++) {
+			CHECK_NE(ids[j], ids[i]);
+		}
 		iosurface_unref(s);
 	}
 	iosurface_client_destroy(c);

@@ -76,6 +76,14 @@ static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager
 	conn->ports[conn->port_count++] = (struct hostile_port){ fd, serial };
 }
 
+static void manager_handle_ticket(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t surface_id, uint32_t slot) {
+	struct hostile_conn *conn = data;
+	if (conn->ticket_count < HOSTILE_MAX_TICKETS) {
+		conn->tickets[conn->ticket_count++] = (struct hostile_ticket){ surface_id, slot };
+	}
+}
+
 static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
 		uint32_t max_unbound_ports) {
 	struct hostile_conn *conn = data;
@@ -91,6 +99,7 @@ static const struct iosurface_manager_v1_listener manager_listener = {
 	.allocator = manager_handle_allocator,
 	.state_pool = manager_handle_state_pool,
 	.port = manager_handle_port,
+	.ticket = manager_handle_ticket,
 	.done = manager_handle_done,
 };
 

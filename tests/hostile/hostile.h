@@ -28,6 +28,12 @@ struct hostile_port {
 	uint32_t serial;
 };
 
+#define HOSTILE_MAX_TICKETS 256
+
+struct hostile_ticket {
+	uint32_t surface_id, slot;
+};
+
 struct hostile_conn {
 	struct wl_display *display;
 	struct wl_registry *registry;
@@ -48,6 +54,8 @@ struct hostile_conn {
 	struct hostile_port ports[HOSTILE_MAX_PORTS];
 	size_t port_count;
 	uint32_t ports_received;
+	struct hostile_ticket tickets[HOSTILE_MAX_TICKETS];
+	size_t ticket_count;
 };
 
 struct hostile_surface {

@@ -206,6 +206,15 @@ IOSURFACE_EXPORT int iosurface_client_dispatch(struct iosurface_client *client);
 /** Waits until the compositor has handled every request sent so far. */
 IOSURFACE_EXPORT int iosurface_client_roundtrip(struct iosurface_client *client);
 
+/**
+ * Sends what the library queued without sending: the creation of surfaces made with no round
+ * trip and the destruction of released ones leave with the next message the client sends
+ * anyway (any call that talks to the compositor, or a full buffer), so that creating or
+ * releasing many surfaces wakes the compositor once. Until then the compositor holds the
+ * memory of a released surface. Returns 0 or a negative errno (-EPIPE).
+ */
+IOSURFACE_EXPORT int iosurface_client_flush(struct iosurface_client *client);
+
 /** Whether the compositor lists this fourcc as allocatable with width and height alone. */
 IOSURFACE_EXPORT bool iosurface_client_supports_format(struct iosurface_client *client,
 		uint32_t fourcc);
