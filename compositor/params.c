@@ -349,7 +349,10 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 	struct ios_surface *surface = ios_surface_create(server, owner, &layout, params->cache_mode,
 			params->usage, params->flags, params->name, &reason, msg, sizeof(msg));
 	if (surface == NULL) {
-		wlr_log(WLR_ERROR, "iosurface: %s", msg);
+		// A client at its cap may try again and again: only the compositor's own failures
+		// are worth an error in its log.
+		wlr_log(reason == IOSURFACE_V1_FAILURE_NO_MEMORY ? WLR_ERROR : WLR_DEBUG, "iosurface: %s",
+				msg);
 		ios_handle_fail(handle, reason, "%s", msg);
 		return;
 	}
@@ -372,6 +375,7 @@ static const struct iosurface_params_v1_interface params_impl = {
 };
 
 void ios_params_destroy(struct ios_params *params) {
+	params->owner->account->params--;
 	wl_list_remove(&params->link);
 	wl_resource_set_user_data(params->resource, NULL);
 	free(params->name);
@@ -385,10 +389,21 @@ static void params_handle_resource_destroy(struct wl_resource *resource) {
 	}
 }
 
-void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32_t version,
-		uint32_t id) {
+void ios_params_create(struct ios_owner *owner, struct wl_resource *manager, uint32_t id) {
+	struct wl_client *client = wl_resource_get_client(manager);
+	struct ios_account *account = owner->account;
+	uint32_t max = owner->server->options.max_params_per_process;
+	// Unused params objects cost the compositor memory and nothing else: without a cap, one
+	// client could make it hold any amount.
+	if (account->params >= max) {
+		wl_resource_post_error(manager, IOSURFACE_MANAGER_V1_ERROR_TOO_MANY_PARAMS,
+				"create_params: the client's process holds %u iosurface_params_v1 objects, the "
+				"most allowed (max_params_per_process)",
+				account->params);
+		return;
+	}
 	struct wl_resource *resource = wl_resource_create(client, &iosurface_params_v1_interface,
-			version, id);
+			wl_resource_get_version(manager), id);
 	if (resource == NULL) {
 		wl_client_post_no_memory(client);
 		return;
@@ -401,6 +416,7 @@ void ios_params_create(struct ios_owner *owner, struct wl_client *client, uint32
 	}
 	params->resource = resource;
 	params->owner = owner;
+	account->params++;
 	wl_list_insert(&owner->params, &params->link);
 	wl_resource_set_implementation(resource, &params_impl, params, params_handle_resource_destroy);
 }
