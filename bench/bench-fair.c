@@ -78,6 +78,9 @@ struct fair_shared {
 	double cost_us[LEVEL_COUNT][2];
 	int reached;          /* levels reached */
 	bool raised;          /* the per-surface cap was raised for it */
+	/* 16,384 handles at the default cap: 256 on each of 64 surfaces. */
+	double spread_us[2];
+	int spread_held;
 };
 
 static bool compositor_has_option(const char *option) {
@@ -459,7 +462,7 @@ static int cost_child(void *data) {
 		if (held < levels[l]) {
 			break;
 		}
-		int count = bench_iters(l >= 2 ? 256 : 1024, 64);
+		int count = bench_iters(1024, 256);
 		double rt = median_roundtrip_us(c, 32);
 		// The client's share changes with each request: the use count every holder sees.
 		sh->cost_us[l][0] = time_requests(c, h[0], count, rt);
@@ -472,6 +475,38 @@ static int cost_child(void *data) {
 	}
 	close(port);
 	return 0;
+}
+
+/* 16,384 handles as the default caps allow them: 256 on each of 64 surfaces. */
+static int spread_child(void *data) {
+	struct fair_shared *sh = data;
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface **h = calloc(16384 + 64, sizeof(*h));
+	CHECK_NOT_NULL(h);
+	int held = 0, ports[64];
+	for (int i = 0; i < 64; i++) {
+		bool refused = false;
+		h[held] = bound_surface(c, &ports[i]);
+		held = fill_handles(c, ports[i], h, held + 1, held + DEFAULT_HANDLES_CAP, &refused);
+		CHECK(!refused);
+	}
+	sh->spread_held = held;
+	int count = bench_iters(1024, 64);
+	double rt = median_roundtrip_us(c, 32);
+	sh->spread_us[0] = time_requests(c, h[0], count, rt);
+	iosurface_v1_set_in_use(h[1]->proxy, 1);
+	sh->spread_us[1] = time_requests(c, h[0], count, rt);
+	for (int i = 0; i < 64; i++) {
+		close(ports[i]);
+	}
+	return 0;
+}
+
+static void run_spread(struct fair_shared *sh) {
+	struct harness_compositor *hc = bench_compositor_start("640x480");
+	pid_t pid = bench_fork(spread_child, sh);
+	bench_wait_child(pid, "the spread probe");
+	CHECK_EQ(harness_compositor_stop(hc), 0);
 }
 
 static void run_costs(bool has_caps, struct fair_shared *sh) {
@@ -541,6 +576,19 @@ void bench_fairness(void) {
 			}
 		}
 		bench_note("%s", text);
+	}
+	if (has_caps) {
+		run_spread(sh);
+		bench_note("per request, set_in_use, %d handles at the default cap (256 on each of 64 "
+				   "surfaces): %.2f us (share changes), %.2f us (share unchanged)",
+				sh->spread_held, sh->spread_us[0], sh->spread_us[1]);
+		for (int k = 0; k < 2; k++) {
+			char figure[96];
+			snprintf(figure, sizeof(figure), "per request at 16384 (256 x 64) vs 10 handles, %s",
+					kinds[k]);
+			bench_add_row(figure, "us", sh->spread_us[k], sh->cost_us[0][k], "-",
+					BENCH_MET_UNKNOWN);
+		}
 	}
 	for (int k = 0; k < 2; k++) {
 		int top = sh->reached - 1;
