@@ -21,9 +21,11 @@
  *
  * Part 2. The cost of one request against the number of handles its sender holds on the
  * surface: a client redeems its own port until it holds 10, 256, 2,000 and 16,384 handles on
- * one surface (the cap raised for it, when the compositor has the option), and times batches
- * of set_in_use on one handle, with and without another handle in use (without, each request
- * changes the client's share and so the use count every holder sees).
+ * one surface (the cap raised for it, when the compositor has the option), and measures the
+ * compositor's CPU time over batches of set_in_use on one handle, with and without another
+ * handle in use (without, each request changes the client's share and so the use count every
+ * holder sees); then with 16,384 handles as the default caps allow them, 256 on each of 64
+ * surfaces.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -81,6 +83,7 @@ struct fair_shared {
 	/* 16,384 handles at the default cap: 256 on each of 64 surfaces. */
 	double spread_us[2];
 	int spread_held;
+	pid_t compositor;     /* whose CPU time a request costs */
 };
 
 static bool compositor_has_option(const char *option) {
@@ -413,10 +416,16 @@ static void run_scenario(enum scenario sc, bool has_caps, struct victim_result *
 
 /* ---- Part 2: cost per request ---- */
 
-/* Microseconds per request of count set_in_use on h, less a round trip. */
-static double time_requests(struct hostile_conn *c, struct hostile_surface *h, int count,
-		double roundtrip_us) {
-	uint64_t t0 = bench_now_ns();
+/*
+ * The compositor's CPU time per request, in microseconds, over count set_in_use on h sent in
+ * batches of BATCH, each followed by a round trip (whose cost, a few microseconds a batch, is
+ * counted in).
+ */
+static double time_requests(struct fair_shared *sh, struct hostile_conn *c,
+		struct hostile_surface *h, int count) {
+	hostile_roundtrip(c);
+	int64_t cpu0 = bench_process_cpu_ns(sh->compositor);
+	CHECK_GE(cpu0, 0);
 	for (int i = 0; i < count; i++) {
 		iosurface_v1_set_in_use(h->proxy, (uint32_t)(i & 1) ^ 1);
 		if (i % BATCH == BATCH - 1) {
@@ -424,20 +433,8 @@ static double time_requests(struct hostile_conn *c, struct hostile_surface *h, i
 		}
 	}
 	hostile_roundtrip(c);
-	double us = (double)(bench_now_ns() - t0) / 1e3;
-	int trips = count / BATCH + 1;
-	double per = (us - trips * roundtrip_us) / count;
-	return per > 0 ? per : 0;
-}
-
-static double median_roundtrip_us(struct hostile_conn *c, int n) {
-	double samples[64];
-	for (int i = 0; i < n && i < 64; i++) {
-		uint64_t t0 = bench_now_ns();
-		hostile_roundtrip(c);
-		samples[i] = (double)(bench_now_ns() - t0) / 1e3;
-	}
-	return bench_median(samples, (size_t)(n < 64 ? n : 64));
+	int64_t cpu1 = bench_process_cpu_ns(sh->compositor);
+	return (double)(cpu1 - cpu0) / 1e3 / count;
 }
 
 static int cost_child(void *data) {
@@ -463,12 +460,11 @@ static int cost_child(void *data) {
 			break;
 		}
 		int count = bench_iters(1024, 256);
-		double rt = median_roundtrip_us(c, 32);
 		// The client's share changes with each request: the use count every holder sees.
-		sh->cost_us[l][0] = time_requests(c, h[0], count, rt);
+		sh->cost_us[l][0] = time_requests(sh, c, h[0], count);
 		// Another handle in use: the share stays; nothing anyone sees changes.
 		iosurface_v1_set_in_use(h[1]->proxy, 1);
-		sh->cost_us[l][1] = time_requests(c, h[0], count, rt);
+		sh->cost_us[l][1] = time_requests(sh, c, h[0], count);
 		iosurface_v1_set_in_use(h[1]->proxy, 0);
 		hostile_roundtrip(c);
 		sh->reached = l + 1;
@@ -492,10 +488,9 @@ static int spread_child(void *data) {
 	}
 	sh->spread_held = held;
 	int count = bench_iters(1024, 64);
-	double rt = median_roundtrip_us(c, 32);
-	sh->spread_us[0] = time_requests(c, h[0], count, rt);
+	sh->spread_us[0] = time_requests(sh, c, h[0], count);
 	iosurface_v1_set_in_use(h[1]->proxy, 1);
-	sh->spread_us[1] = time_requests(c, h[0], count, rt);
+	sh->spread_us[1] = time_requests(sh, c, h[0], count);
 	for (int i = 0; i < 64; i++) {
 		close(ports[i]);
 	}
@@ -504,6 +499,7 @@ static int spread_child(void *data) {
 
 static void run_spread(struct fair_shared *sh) {
 	struct harness_compositor *hc = bench_compositor_start("640x480");
+	sh->compositor = harness_compositor_pid(hc);
 	pid_t pid = bench_fork(spread_child, sh);
 	bench_wait_child(pid, "the spread probe");
 	CHECK_EQ(harness_compositor_stop(hc), 0);
@@ -519,6 +515,7 @@ static void run_costs(bool has_caps, struct fair_shared *sh) {
 	} else {
 		hc = bench_compositor_start("640x480");
 	}
+	sh->compositor = harness_compositor_pid(hc);
 	pid_t pid = bench_fork(cost_child, sh);
 	bench_wait_child(pid, "the cost probe");
 	// A compositor whose teardown is quadratic in the handles of a client may take longer
