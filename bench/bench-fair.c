@@ -72,18 +72,18 @@ struct fair_shared {
 	_Atomic int ready;
 	_Atomic int stop;
 	_Atomic long pressed; /* requests sent while at the cap */
-	long held;            /* what it holds at the cap */
-	int refused;          /* the compositor refused it: the cap is real */
+	long held; /* what it holds at the cap */
+	int refused; /* the compositor refused it: the cap is real */
 	char how[200];
 
 	/* Part 2: microseconds per request, [level][0: share changes, 1: share unchanged]. */
 	double cost_us[LEVEL_COUNT][2];
-	int reached;          /* levels reached */
-	bool raised;          /* the per-surface cap was raised for it */
+	int reached; /* levels reached */
+	bool raised; /* the per-surface cap was raised for it */
 	/* 16,384 handles at the default cap: 256 on each of 64 surfaces. */
 	double spread_us[2];
 	int spread_held;
-	pid_t compositor;     /* whose CPU time a request costs */
+	pid_t compositor; /* whose CPU time a request costs */
 };
 
 static bool compositor_has_option(const char *option) {
@@ -545,8 +545,7 @@ void bench_fairness(void) {
 		bench_add_row(figure, "ms", r->median_ms, floor, "< 10 ms",
 				r->median_ms < 10 ? BENCH_MET_YES : BENCH_MET_NO);
 		snprintf(figure, sizeof(figure), "fairness: round trip, %s: worst", scenario_names[sc]);
-		bench_add_row(figure, "ms", r->worst_ms, results[SC_NONE].worst_ms, "-",
-				BENCH_MET_UNKNOWN);
+		bench_add_row(figure, "ms", r->worst_ms, results[SC_NONE].worst_ms, "-", BENCH_MET_UNKNOWN);
 		snprintf(figure, sizeof(figure), "fairness: creates + handoffs refused, %s",
 				scenario_names[sc]);
 		int failed = r->create_failed + r->handoff_failed;
@@ -560,8 +559,9 @@ void bench_fairness(void) {
 	static const char *const kinds[2] = { "share changes", "share unchanged" };
 	for (int k = 0; k < 2; k++) {
 		char text[BENCH_TEXT];
-		int len = snprintf(text, sizeof(text), "per request, set_in_use (%s), by handles held on "
-											   "one surface%s:",
+		int len = snprintf(text, sizeof(text),
+				"per request, set_in_use (%s), by handles held on "
+				"one surface%s:",
 				kinds[k], sh->raised ? " (cap raised to 16384)" : "");
 		for (int l = 0; l < LEVEL_COUNT && len < (int)sizeof(text); l++) {
 			if (l < sh->reached) {
@@ -595,8 +595,7 @@ void bench_fairness(void) {
 		char figure[96];
 		snprintf(figure, sizeof(figure), "per request at %d vs 10 handles on a surface, %s",
 				levels[top], kinds[k]);
-		bench_add_row(figure, "us", sh->cost_us[top][k], sh->cost_us[0][k], "-",
-				BENCH_MET_UNKNOWN);
+		bench_add_row(figure, "us", sh->cost_us[top][k], sh->cost_us[0][k], "-", BENCH_MET_UNKNOWN);
 	}
 	bench_shared_free(sh, sizeof(*sh));
 }

@@ -965,11 +965,16 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 		case OPT_MAX_HANDLES_PER_SURFACE:
 		case OPT_MAX_PARAMS:
 		case OPT_MAX_FDS_PER_PROCESS: {
-			uint32_t *field = c == OPT_QUOTA_COUNT ? &options->iosurface.quota_count :
-					c == OPT_MAX_OBJECTS ? &options->iosurface.max_objects_per_client :
-					c == OPT_MAX_HANDLES_PER_SURFACE ? &options->iosurface.max_handles_per_surface :
-					c == OPT_MAX_PARAMS ? &options->iosurface.max_params_per_process :
-										  &options->iosurface.max_fds_per_process;
+			uint32_t *field = &options->iosurface.max_fds_per_process;
+			if (c == OPT_QUOTA_COUNT) {
+				field = &options->iosurface.quota_count;
+			} else if (c == OPT_MAX_OBJECTS) {
+				field = &options->iosurface.max_objects_per_client;
+			} else if (c == OPT_MAX_HANDLES_PER_SURFACE) {
+				field = &options->iosurface.max_handles_per_surface;
+			} else if (c == OPT_MAX_PARAMS) {
+				field = &options->iosurface.max_params_per_process;
+			}
 			if (!parse_u64(optarg, false, UINT32_MAX, &value)) {
 				const char *name = "";
 				for (size_t i = 0; long_options[i].name != NULL; i++) {

@@ -90,8 +90,7 @@ void ios_surface_update_state(struct ios_surface *surface) {
 	flags |= surface->display_holds > 0 ? IOS_SLOT_FLAG_SHOWN : 0;
 	flags |= surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE ? IOS_SLOT_FLAG_VOLATILE : 0;
 
-	if (surface->use_count == surface->published_use_count &&
-			flags == surface->published_flags &&
+	if (surface->use_count == surface->published_use_count && flags == surface->published_flags &&
 			(uint32_t)surface->purgeable == surface->published_purgeable) {
 		return;
 	}
@@ -580,8 +579,7 @@ static void charge_values(struct ios_surface *surface, int64_t delta) {
 		surface->creator->bytes = (uint64_t)((int64_t)surface->creator->bytes + delta);
 	}
 	if (surface->account != NULL) {
-		surface->account->value_bytes =
-				(uint64_t)((int64_t)surface->account->value_bytes + delta);
+		surface->account->value_bytes = (uint64_t)((int64_t)surface->account->value_bytes + delta);
 	}
 }
 
@@ -602,7 +600,8 @@ static bool values_fit(struct ios_surface *surface, int64_t delta) {
 	}
 	const struct iosurface_server_options *o = &surface->server->options;
 	struct ios_owner *creator = surface->creator;
-	if (creator != NULL && o->quota_bytes != 0 && creator->bytes + (uint64_t)delta > o->quota_bytes) {
+	if (creator != NULL && o->quota_bytes != 0 &&
+			creator->bytes + (uint64_t)delta > o->quota_bytes) {
 		return false;
 	}
 	struct ios_account *account = surface->account;

@@ -190,8 +190,8 @@ TEST(handles_beyond_the_default_cap_on_one_surface_are_failed_quota_count) {
 }
 
 TEST(lookup_beyond_the_handle_cap_is_failed_quota_count) {
-	struct harness_compositor *hc = harness_compositor_start(HOSTILE_ARGS(
-			"--max-handles-per-surface", "2", "--allow-global-lookup"));
+	struct harness_compositor *hc = harness_compositor_start(
+			HOSTILE_ARGS("--max-handles-per-surface", "2", "--allow-global-lookup"));
 	struct hostile_conn *c = hostile_connect();
 	struct iosurface_params_v1 *p = iosurface_manager_v1_create_params(c->manager);
 	iosurface_params_v1_set_size(p, 16, 16);
