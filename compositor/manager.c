@@ -126,7 +126,8 @@ static void account_maybe_free(struct ios_account *account) {
 		return;
 	}
 	// Values and params live on surfaces and clients, which hold descriptors or owners.
-	assert(account->params == 0 && account->value_bytes == 0);
+	assert(account->params == 0 && account->value_bytes == 0 && account->handles.count == 0);
+	ios_table_finish(&account->handles);
 	if (account->listed) {
 		ios_table_remove(&account->server->accounts, (uint64_t)account->pid);
 	}

@@ -77,6 +77,7 @@ struct ios_account {
 	uint32_t fds; /* descriptors held for its surfaces and ports */
 	uint32_t params; /* iosurface_params_v1 objects alive */
 	uint64_t value_bytes; /* keys and encodings of values on the surfaces it created */
+	struct ios_table handles; /* by surface id: its clients' iosurface_v1 objects of it */
 };
 
 /* Everything one wl_client has through the module, whatever the number of manager binds. */

@@ -78,7 +78,7 @@ static void publish_slot(struct ios_handle *h) {
  * The words of a slot that belong to its handle (its client's share, its bind count) only move
  * together with the use count, so a change of theirs is written too. The cost is one slot per
  * handle on the surface, and only when what every holder sees changes; one client's part of
- * it is bounded by max_handles_per_surface.
+ * it is bounded by max_handles_per_surface, which counts the clients of one process together.
  */
 void ios_surface_update_state(struct ios_surface *surface) {
 	uint32_t old = surface->use_count;
@@ -290,8 +290,27 @@ static struct ios_holder *holder_get(struct ios_owner *owner, struct ios_surface
 	return holder;
 }
 
+/*
+ * The handles the clients of one process hold on a surface, kept in the account's table as
+ * the value itself (a count, never 0: a count of 0 is removed).
+ */
+static uint32_t account_handles(struct ios_account *account, uint32_t surface_id) {
+	return (uint32_t)(uintptr_t)ios_table_get(&account->handles, surface_id);
+}
+
+static bool account_set_handles(struct ios_account *account, uint32_t surface_id, uint32_t n) {
+	if (n == 0) {
+		ios_table_remove(&account->handles, surface_id);
+		return true;
+	}
+	return ios_table_put(&account->handles, surface_id, (void *)(uintptr_t)n);
+}
+
 static void holder_drop_handle(struct ios_holder *holder) {
 	assert(holder->handles > 0);
+	struct ios_account *account = holder->owner->account;
+	uint32_t id = holder->surface->id;
+	account_set_handles(account, id, account_handles(account, id) - 1);
 	if (--holder->handles == 0) {
 		assert(holder->in_use == 0);
 		ios_table_remove(&holder->owner->holders, holder->surface->id);
@@ -417,13 +436,22 @@ void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, b
 		wl_resource_post_no_memory(handle->resource);
 		return;
 	}
+	// Counted for the process: each of these is a slot written whenever the surface's use
+	// count changes, and more connections must not buy more of them.
+	struct ios_account *account = handle->owner->account;
+	uint32_t held = account_handles(account, surface->id);
 	uint32_t max = surface->server != NULL ? surface->server->options.max_handles_per_surface :
 											 UINT32_MAX;
-	if (holder->handles >= max) {
-		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_QUOTA_COUNT,
-				"the client holds %u iosurface_v1 objects of surface %u, the most allowed "
-				"(max_handles_per_surface)",
-				holder->handles, surface->id);
+	if (held >= max || !account_set_handles(account, surface->id, held + 1)) {
+		if (holder->handles == 0) {
+			ios_table_remove(&handle->owner->holders, surface->id);
+			free(holder);
+		}
+		ios_handle_fail(handle, held >= max ? IOSURFACE_V1_FAILURE_QUOTA_COUNT :
+											  IOSURFACE_V1_FAILURE_NO_MEMORY,
+				"the client's process holds %u iosurface_v1 objects of surface %u, the most "
+				"allowed (max_handles_per_surface)",
+				held, surface->id);
 		return;
 	}
 	holder->handles++;

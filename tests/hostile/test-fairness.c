@@ -77,6 +77,33 @@ static void create_and_hand_over(struct hostile_conn *a, struct hostile_conn *b)
 	hostile_roundtrip(b);
 }
 
+static void run_in_child(int (*fn)(void *), void *data) {
+	fflush(NULL);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		_exit(fn(data));
+	}
+	int status = harness_wait_pid(pid, 60000);
+	if (status != 0) {
+		FAIL("the other process ended with %d", status);
+	}
+}
+
+/* Redeems the port *data in a process of its own, which must succeed. */
+static int redeem_in_child(void *data) {
+	int port = *(int *)data;
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *r = redeem(c, port);
+	if (!r->done) {
+		FAIL("another process's redeem failed: reason %u: %s", r->reason, r->message);
+	}
+	hostile_surface_destroy(r);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	return 0;
+}
+
 /* ---- Use counts through per-client holder records ---- */
 
 TEST(a_clients_share_counts_once_whatever_its_handles) {
@@ -164,11 +191,14 @@ TEST(handles_beyond_the_default_cap_on_one_surface_are_failed_quota_count) {
 	hostile_expect_failed(refused, IOSURFACE_V1_FAILURE_QUOTA_COUNT);
 	expect_message_names(refused, "max_handles_per_surface");
 	hostile_surface_destroy(refused);
-	// The cap is per surface and per client: another surface and another client are free.
-	struct hostile_surface *other = hostile_create_ok(c, 16, 16);
+	// The cap is per surface and per process: another connection of this process is
+	// refused too, another surface and another process are free.
 	struct hostile_conn *b = hostile_connect();
 	struct hostile_surface *hb = redeem(b, port);
-	CHECK(hb->done);
+	hostile_expect_failed(hb, IOSURFACE_V1_FAILURE_QUOTA_COUNT);
+	hostile_surface_destroy(hb);
+	struct hostile_surface *other = hostile_create_ok(c, 16, 16);
+	run_in_child(redeem_in_child, &port);
 	// One given back, one more allowed.
 	hostile_surface_destroy(h[held - 1]);
 	hostile_roundtrip(c);
@@ -177,6 +207,10 @@ TEST(handles_beyond_the_default_cap_on_one_surface_are_failed_quota_count) {
 	for (int i = 1; i < held; i++) {
 		hostile_surface_destroy(h[i]);
 	}
+	// Given back, to every connection of the process.
+	hostile_roundtrip(c);
+	hb = redeem(b, port);
+	CHECK(hb->done);
 	hostile_surface_destroy(hb);
 	hostile_roundtrip(b);
 	hostile_disconnect(b);
@@ -359,19 +393,6 @@ static int victim_child(void *data) {
 	hostile_disconnect(b);
 	hostile_disconnect(a);
 	return 0;
-}
-
-static void run_in_child(int (*fn)(void *), void *data) {
-	fflush(NULL);
-	pid_t pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		_exit(fn(data));
-	}
-	int status = harness_wait_pid(pid, 60000);
-	if (status != 0) {
-		FAIL("the other process ended with %d", status);
-	}
 }
 
 TEST(descriptors_of_one_process_over_five_connections_stop_at_its_share) {

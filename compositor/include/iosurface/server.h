@@ -45,18 +45,18 @@ struct iosurface_server_options {
 	 * connections and the compositor itself, and refuses surfaces and ports beyond.
 	 */
 	uint32_t max_surfaces_per_client;
-	/**
-	 * Most iosurface_v1 objects of one surface one client may hold (redeeming one port again
-	 * and again gives a new object each time); 0: 256. Each object has a state slot the
-	 * compositor writes when the surface's use count changes, so this bounds what one client
-	 * makes every such change cost. Beyond it, redeem_port and lookup give failed(quota_count).
-	 */
-	uint32_t max_handles_per_surface;
-
 	/*
 	 * Caps on the clients of one process together (clients are told apart by the pid of their
 	 * socket's peer, SO_PEERCRED), so that several connections gain a process nothing.
 	 */
+
+	/**
+	 * Most iosurface_v1 objects of one surface the process may hold (redeeming one port again
+	 * and again gives a new object each time); 0: 256. Each object has a state slot the
+	 * compositor writes when the surface's use count changes, so this bounds what one process
+	 * makes every such change cost. Beyond it, redeem_port and lookup give failed(quota_count).
+	 */
+	uint32_t max_handles_per_surface;
 
 	/**
 	 * Most iosurface_params_v1 objects alive; 0: 4096. Beyond it, create_params is the
