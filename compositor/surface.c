@@ -447,8 +447,8 @@ void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, b
 			ios_table_remove(&handle->owner->holders, surface->id);
 			free(holder);
 		}
-		ios_handle_fail(handle, held >= max ? IOSURFACE_V1_FAILURE_QUOTA_COUNT :
-											  IOSURFACE_V1_FAILURE_NO_MEMORY,
+		ios_handle_fail(handle,
+				held >= max ? IOSURFACE_V1_FAILURE_QUOTA_COUNT : IOSURFACE_V1_FAILURE_NO_MEMORY,
 				"the client's process holds %u iosurface_v1 objects of surface %u, the most "
 				"allowed (max_handles_per_surface)",
 				held, surface->id);
