@@ -295,6 +295,7 @@ static const struct bench_entry benchmarks[] = {
 	BENCH_ENTRY(bench_cheap_calls, 300),
 	BENCH_ENTRY(bench_frames, 300),
 	BENCH_ENTRY(bench_scale, 900),
+	BENCH_ENTRY(bench_fairness, 900),
 };
 #define BENCH_COUNT (sizeof(benchmarks) / sizeof(benchmarks[0]))
 

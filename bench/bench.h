@@ -137,5 +137,6 @@ void bench_port_death(void);
 void bench_cheap_calls(void);
 void bench_frames(void);
 void bench_scale(void);
+void bench_fairness(void);
 
 #endif

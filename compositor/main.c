@@ -795,9 +795,16 @@ static void print_usage(FILE *f, const char *program) {
 			"      --headless             no display: pixman, one headless output\n"
 			"      --size WxH             headless output size (default %dx%d)\n"
 			"      --socket NAME          listen on $XDG_RUNTIME_DIR/NAME (default: wayland-N)\n"
-			"      --quota-bytes N[K|M|G] bytes of surfaces one client may allocate (0: no limit)\n"
+			"      --quota-bytes N[K|M|G] bytes of surfaces and values one client may have\n"
+			"                             (0: a quarter of the memory)\n"
 			"      --quota-count N        surfaces one client may create (0: the module's 4096)\n"
 			"      --max-objects N        iosurface_v1 objects one client may hold\n"
+			"      --max-handles-per-surface N  iosurface_v1 objects of one surface one\n"
+			"                             process may hold (0: 256)\n"
+			"      --max-params N         params objects the clients of one process may hold\n"
+			"      --max-value-bytes N[K|M|G]  value bytes of one process's surfaces\n"
+			"      --max-fds-per-process N  descriptors one process's surfaces and ports may\n"
+			"                             hold (0: a quarter of the budget)\n"
 			"      --allow-global-lookup  allow lookup of surfaces by global id (insecure)\n"
 			"      --no-gbm               allocate every surface in memfd, never with GBM\n"
 			"      --drm-device PATH      render node for GBM allocation\n"
@@ -870,6 +877,10 @@ enum {
 	OPT_QUOTA_BYTES,
 	OPT_QUOTA_COUNT,
 	OPT_MAX_OBJECTS,
+	OPT_MAX_HANDLES_PER_SURFACE,
+	OPT_MAX_PARAMS,
+	OPT_MAX_VALUE_BYTES,
+	OPT_MAX_FDS_PER_PROCESS,
 	OPT_ALLOW_GLOBAL_LOOKUP,
 	OPT_NO_GBM,
 	OPT_DRM_DEVICE,
@@ -886,6 +897,10 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 		{ "quota-bytes", required_argument, NULL, OPT_QUOTA_BYTES },
 		{ "quota-count", required_argument, NULL, OPT_QUOTA_COUNT },
 		{ "max-objects", required_argument, NULL, OPT_MAX_OBJECTS },
+		{ "max-handles-per-surface", required_argument, NULL, OPT_MAX_HANDLES_PER_SURFACE },
+		{ "max-params", required_argument, NULL, OPT_MAX_PARAMS },
+		{ "max-value-bytes", required_argument, NULL, OPT_MAX_VALUE_BYTES },
+		{ "max-fds-per-process", required_argument, NULL, OPT_MAX_FDS_PER_PROCESS },
 		{ "allow-global-lookup", no_argument, NULL, OPT_ALLOW_GLOBAL_LOOKUP },
 		{ "no-gbm", no_argument, NULL, OPT_NO_GBM },
 		{ "drm-device", required_argument, NULL, OPT_DRM_DEVICE },
@@ -931,29 +946,47 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 			options->socket = optarg;
 			break;
 		case OPT_QUOTA_BYTES:
+		case OPT_MAX_VALUE_BYTES:
 			if (!parse_u64(optarg, true, UINT64_MAX, &value)) {
 				fprintf(stderr,
-						"%s: invalid --quota-bytes '%s': expected a number of "
+						"%s: invalid --%s '%s': expected a number of "
 						"bytes, optionally followed by K, M or G\n",
-						program, optarg);
+						program, c == OPT_QUOTA_BYTES ? "quota-bytes" : "max-value-bytes", optarg);
 				return EXIT_USAGE;
 			}
-			options->iosurface.quota_bytes = value;
+			if (c == OPT_QUOTA_BYTES) {
+				options->iosurface.quota_bytes = value;
+			} else {
+				options->iosurface.max_value_bytes_per_process = value;
+			}
 			break;
 		case OPT_QUOTA_COUNT:
 		case OPT_MAX_OBJECTS:
+		case OPT_MAX_HANDLES_PER_SURFACE:
+		case OPT_MAX_PARAMS:
+		case OPT_MAX_FDS_PER_PROCESS: {
+			uint32_t *field = &options->iosurface.max_fds_per_process;
+			if (c == OPT_QUOTA_COUNT) {
+				field = &options->iosurface.quota_count;
+			} else if (c == OPT_MAX_OBJECTS) {
+				field = &options->iosurface.max_objects_per_client;
+			} else if (c == OPT_MAX_HANDLES_PER_SURFACE) {
+				field = &options->iosurface.max_handles_per_surface;
+			} else if (c == OPT_MAX_PARAMS) {
+				field = &options->iosurface.max_params_per_process;
+			}
 			if (!parse_u64(optarg, false, UINT32_MAX, &value)) {
+				const char *name = "";
+				for (size_t i = 0; long_options[i].name != NULL; i++) {
+					name = long_options[i].val == c ? long_options[i].name : name;
+				}
 				fprintf(stderr, "%s: invalid --%s '%s': expected a number from 0 to %" PRIu32 "\n",
-						program, c == OPT_QUOTA_COUNT ? "quota-count" : "max-objects", optarg,
-						UINT32_MAX);
+						program, name, optarg, UINT32_MAX);
 				return EXIT_USAGE;
 			}
-			if (c == OPT_QUOTA_COUNT) {
-				options->iosurface.quota_count = (uint32_t)value;
-			} else {
-				options->iosurface.max_objects_per_client = (uint32_t)value;
-			}
+			*field = (uint32_t)value;
 			break;
+		}
 		case OPT_ALLOW_GLOBAL_LOOKUP:
 			options->iosurface.allow_global_lookup = true;
 			break;

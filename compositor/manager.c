@@ -29,7 +29,7 @@ static void manager_handle_destroy(struct wl_client *client, struct wl_resource 
 static void manager_handle_create_params(struct wl_client *client, struct wl_resource *resource,
 		uint32_t id) {
 	struct ios_owner *owner = owner_from_manager(resource);
-	ios_params_create(owner, client, resource, id);
+	ios_params_create(owner, resource, id);
 }
 
 static void manager_handle_redeem_port(struct wl_client *client, struct wl_resource *resource,
@@ -126,6 +126,80 @@ void ios_owner_refill_ports(struct ios_owner *owner) {
 	}
 }
 
+/* ---- Accounts ---- */
+
+static void account_maybe_free(struct ios_account *account) {
+	if (account->owners > 0 || account->fds > 0) {
+		return;
+	}
+	// Values and params live on surfaces and clients, which hold descriptors or owners.
+	assert(account->params == 0 && account->value_bytes == 0 && account->handles.count == 0);
+	ios_table_finish(&account->handles);
+	if (account->listed) {
+		ios_table_remove(&account->server->accounts, (uint64_t)account->pid);
+	}
+	free(account);
+}
+
+static struct ios_account *account_get(struct ios_server *server, struct wl_client *client) {
+	pid_t pid = 0;
+	uid_t uid;
+	gid_t gid;
+	wl_client_get_credentials(client, &pid, &uid, &gid);
+	struct ios_account *account = pid > 0 ? ios_table_get(&server->accounts, (uint64_t)pid) : NULL;
+	if (account == NULL) {
+		account = calloc(1, sizeof(*account));
+		if (account == NULL) {
+			return NULL;
+		}
+		account->server = server;
+		account->pid = pid > 0 ? pid : 0;
+		if (pid > 0) {
+			if (!ios_table_put(&server->accounts, (uint64_t)pid, account)) {
+				free(account);
+				return NULL;
+			}
+			account->listed = true;
+		}
+	}
+	account->owners++;
+	return account;
+}
+
+static void account_drop_owner(struct ios_account *account) {
+	assert(account->owners > 0);
+	// The last client of the process is gone: a new process given the same pid later must
+	// not inherit what this one still holds through surfaces and ports.
+	if (--account->owners == 0 && account->listed) {
+		ios_table_remove(&account->server->accounts, (uint64_t)account->pid);
+		account->listed = false;
+	}
+	account_maybe_free(account);
+}
+
+int ios_account_take_fds(struct ios_account *account, uint32_t n) {
+	struct ios_server *server = account->server;
+	if (account->fds + n > server->fds_per_process) {
+		return -EMFILE;
+	}
+	if (server->fd_count + n > server->fd_budget) {
+		return -ENFILE;
+	}
+	account->fds += n;
+	server->fd_count += n;
+	return 0;
+}
+
+void ios_account_release_fds(struct ios_account *account, uint32_t n) {
+	struct ios_server *server = account->server;
+	assert(account->fds >= n && server->fd_count >= n);
+	account->fds -= n;
+	server->fd_count -= n;
+	account_maybe_free(account);
+}
+
+/* ---- Owners ---- */
+
 /* ---- Quota use and tickets ---- */
 
 void ios_owner_publish(struct ios_owner *owner) {
@@ -187,16 +261,16 @@ void ios_owner_refill_tickets(struct ios_owner *owner, struct wl_resource *manag
 		struct ios_ticket *ticket = &owner->tickets[owner->ticket_count];
 		// Each ticket holds the descriptor its surface will cost, so that adopting it
 		// cannot fail for want of one.
-		if (!ios_server_take_fds(server, 1)) {
+		if (ios_account_take_fds(owner->account, 1) != 0) {
 			break;
 		}
 		if (!ios_owner_slot_alloc(owner, &ticket->slot)) {
-			ios_server_release_fds(server, 1);
+			ios_account_release_fds(owner->account, 1);
 			break;
 		}
 		if (!ios_table_put(&server->tickets_by_id, server->next_surface_id, owner)) {
 			ios_owner_slot_release(owner, ticket->slot);
-			ios_server_release_fds(server, 1);
+			ios_account_release_fds(owner->account, 1);
 			break;
 		}
 		ticket->surface_id = server->next_surface_id++;
@@ -212,7 +286,7 @@ static void owner_drop_tickets(struct ios_owner *owner) {
 		ios_owner_slot_release(owner, owner->tickets[i].slot);
 		ios_table_remove(&owner->server->tickets_by_id, owner->tickets[i].surface_id);
 	}
-	ios_server_release_fds(owner->server, owner->ticket_count);
+	ios_account_release_fds(owner->account, owner->ticket_count);
 	owner->ticket_count = 0;
 }
 
@@ -256,6 +330,10 @@ static void owner_destroy(struct ios_owner *owner) {
 	}
 	wl_array_release(&owner->slot_handles);
 	wl_array_release(&owner->free_slots);
+	// Every handle is gone, and its holder with it.
+	assert(owner->holders.count == 0);
+	ios_table_finish(&owner->holders);
+	account_drop_owner(owner->account);
 	free(owner);
 }
 
@@ -277,6 +355,11 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 	}
 	owner->server = server;
 	owner->client = client;
+	owner->account = account_get(server, client);
+	if (owner->account == NULL) {
+		free(owner);
+		return NULL;
+	}
 	owner->pool_fd = -1;
 	// One slot per object, the header, and the slots of tickets not used yet.
 	owner->pool_slots = server->options.max_objects_per_client + 1 + IOS_MAX_TICKETS;
@@ -285,6 +368,7 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 	owner->pool_fd = ios_memfd_create_sealed("iosurface-state", pool_size, true, &pool);
 	if (owner->pool_fd < 0) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a state pool");
+		account_drop_owner(owner->account);
 		free(owner);
 		return NULL;
 	}
@@ -374,19 +458,6 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 	iosurface_manager_v1_send_done(resource, server->options.max_unbound_ports);
 }
 
-bool ios_server_take_fds(struct ios_server *server, uint32_t n) {
-	if (server->fd_count + n > server->fd_budget) {
-		return false;
-	}
-	server->fd_count += n;
-	return true;
-}
-
-void ios_server_release_fds(struct ios_server *server, uint32_t n) {
-	assert(server->fd_count >= n);
-	server->fd_count -= n;
-}
-
 void iosurface_server_options_init(struct iosurface_server_options *options) {
 	memset(options, 0, sizeof(*options));
 	options->max_dimension = IOS_MAX_DIMENSION;
@@ -395,6 +466,19 @@ void iosurface_server_options_init(struct iosurface_server_options *options) {
 	options->max_unbound_ports = 64;
 	options->initial_ports = 16;
 	options->max_surfaces_per_client = 4096;
+	options->max_handles_per_surface = 256;
+	options->max_params_per_process = 4096;
+	options->max_value_bytes_per_process = 32u << 20;
+}
+
+/* A quarter of the machine's memory, or 4 GiB when it cannot be read. */
+static uint64_t default_quota_bytes(void) {
+	long pages = sysconf(_SC_PHYS_PAGES);
+	long page_size = sysconf(_SC_PAGE_SIZE);
+	if (pages <= 0 || page_size <= 0) {
+		return 4ull << 30;
+	}
+	return (uint64_t)pages * (uint64_t)page_size / 4;
 }
 
 static void handle_display_destroy(struct wl_listener *listener, void *data) {
@@ -453,6 +537,15 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 		if (server->options.max_surfaces_per_client == 0) {
 			server->options.max_surfaces_per_client = defaults.max_surfaces_per_client;
 		}
+		if (server->options.max_handles_per_surface == 0) {
+			server->options.max_handles_per_surface = defaults.max_handles_per_surface;
+		}
+		if (server->options.max_params_per_process == 0) {
+			server->options.max_params_per_process = defaults.max_params_per_process;
+		}
+		if (server->options.max_value_bytes_per_process == 0) {
+			server->options.max_value_bytes_per_process = defaults.max_value_bytes_per_process;
+		}
 		if (server->options.initial_ports > server->options.max_unbound_ports) {
 			server->options.initial_ports = server->options.max_unbound_ports;
 		}
@@ -468,6 +561,13 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 	uint64_t limit = getrlimit(RLIMIT_NOFILE, &nofile) == 0 ? nofile.rlim_cur : 1024;
 	server->fd_budget = limit > 512 ? (uint32_t)(limit > UINT32_MAX ? UINT32_MAX : limit) - 256 :
 									  (uint32_t)limit / 2;
+	// Nor may one process: a quarter each, so that it takes four to starve the others.
+	server->fds_per_process = server->options.max_fds_per_process != 0 ?
+			server->options.max_fds_per_process :
+			server->fd_budget / 4;
+	if (server->options.quota_bytes == 0) {
+		server->options.quota_bytes = default_quota_bytes();
+	}
 	server->limits.max_dimension = server->options.max_dimension;
 	server->limits.max_alloc_size = server->options.max_alloc_size;
 	server->next_surface_id = 1;
@@ -527,6 +627,9 @@ void iosurface_server_destroy(struct iosurface_server *base) {
 	wl_list_for_each_safe(surface, surface_tmp, &server->surfaces, link) {
 		ios_surface_detach_server(surface);
 	}
+	// Clients, ports and attached surfaces are gone: so are the accounts they were charged to.
+	assert(server->accounts.count == 0 && server->fd_count == 0);
+	ios_table_finish(&server->accounts);
 	ios_table_finish(&server->ports_by_inode);
 	ios_table_finish(&server->surfaces_by_id);
 	ios_table_finish(&server->memory_by_inode);

@@ -354,7 +354,10 @@ static void params_handle_create(struct wl_client *client, struct wl_resource *r
 	struct ios_surface *surface = ios_surface_create(server, owner, &layout, params->cache_mode,
 			params->usage, params->flags, params->name, &reason, msg, sizeof(msg));
 	if (surface == NULL) {
-		wlr_log(WLR_ERROR, "iosurface: %s", msg);
+		// A client at its cap may try again and again: only the compositor's own failures
+		// are worth an error in its log.
+		wlr_log(reason == IOSURFACE_V1_FAILURE_NO_MEMORY ? WLR_ERROR : WLR_DEBUG, "iosurface: %s",
+				msg);
 		ios_handle_fail(handle, reason, "%s", msg);
 		return;
 	}
@@ -475,17 +478,23 @@ static void params_handle_create_from_memory(struct wl_client *client,
 			wl_resource_get_version(resource), id, ticket.slot);
 	if (handle == NULL) {
 		ios_owner_slot_release(owner, ticket.slot);
-		ios_server_release_fds(server, 1);
+		ios_account_release_fds(owner->account, 1);
 		goto error_fd;
 	}
 	struct ios_surface *surface = ios_surface_adopt(server, owner, &layout, params->cache_mode,
 			params->usage, params->flags, params->name, fd, ticket.surface_id, key);
 	if (surface == NULL) {
-		ios_server_release_fds(server, 1);
+		ios_account_release_fds(owner->account, 1);
 		wl_resource_post_no_memory(resource);
 		return;
 	}
-	ios_handle_adopt(handle, surface);
+	// The ticket's descriptor is the surface's from now on.
+	ios_surface_ref(surface);
+	bool linked = ios_handle_adopt(handle, surface);
+	ios_surface_unref(surface);
+	if (!linked) {
+		return;
+	}
 	ios_owner_publish(owner);
 	struct wl_resource *manager = ticket.manager != NULL ? ticket.manager : params->manager;
 	if (manager != NULL) {
@@ -514,6 +523,7 @@ static const struct iosurface_params_v1_interface params_impl = {
 };
 
 void ios_params_destroy(struct ios_params *params) {
+	params->owner->account->params--;
 	wl_list_remove(&params->link);
 	wl_resource_set_user_data(params->resource, NULL);
 	free(params->name);
@@ -527,8 +537,19 @@ static void params_handle_resource_destroy(struct wl_resource *resource) {
 	}
 }
 
-void ios_params_create(struct ios_owner *owner, struct wl_client *client,
-		struct wl_resource *manager, uint32_t id) {
+void ios_params_create(struct ios_owner *owner, struct wl_resource *manager, uint32_t id) {
+	struct wl_client *client = wl_resource_get_client(manager);
+	struct ios_account *account = owner->account;
+	uint32_t max = owner->server->options.max_params_per_process;
+	// Unused params objects cost the compositor memory and nothing else: without a cap, one
+	// client could make it hold any amount.
+	if (account->params >= max) {
+		wl_resource_post_error(manager, IOSURFACE_MANAGER_V1_ERROR_TOO_MANY_PARAMS,
+				"create_params: the client's process holds %u iosurface_params_v1 objects, the "
+				"most allowed (max_params_per_process)",
+				account->params);
+		return;
+	}
 	struct wl_resource *resource = wl_resource_create(client, &iosurface_params_v1_interface,
 			wl_resource_get_version(manager), id);
 	if (resource == NULL) {
@@ -544,6 +565,7 @@ void ios_params_create(struct ios_owner *owner, struct wl_client *client,
 	params->resource = resource;
 	params->owner = owner;
 	params->manager = manager;
+	account->params++;
 	wl_list_insert(&owner->params, &params->link);
 	wl_resource_set_implementation(resource, &params_impl, params, params_handle_resource_destroy);
 }

@@ -88,7 +88,7 @@ void ios_port_destroy(struct ios_port *port) {
 	ios_table_remove(&server->ports_by_inode, port->key);
 	epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
 	close(port->read_fd);
-	ios_server_release_fds(server, 1);
+	ios_account_release_fds(port->account, 1);
 	if (port->surface != NULL) {
 		struct ios_surface *surface = port->surface;
 		server->port_count--;
@@ -234,13 +234,13 @@ void ios_port_finish(struct ios_server *server) {
 struct ios_port *ios_port_issue(struct ios_owner *owner, int *client_fd) {
 	struct ios_server *server = owner->server;
 	if (owner->unbound_count >= server->options.max_unbound_ports ||
-			!ios_server_take_fds(server, 1)) {
+			ios_account_take_fds(owner->account, 1) != 0) {
 		return NULL;
 	}
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a port");
-		ios_server_release_fds(server, 1);
+		ios_account_release_fds(owner->account, 1);
 		return NULL;
 	}
 	// Only the compositor's end is non-blocking; the client's end behaves like any pipe.
@@ -250,6 +250,7 @@ struct ios_port *ios_port_issue(struct ios_owner *owner, int *client_fd) {
 		goto error;
 	}
 	port->server = server;
+	port->account = owner->account;
 	port->read_fd = fds[0];
 	port->key = pipe_key(&st);
 	port->dev = st.st_dev;
@@ -273,7 +274,7 @@ struct ios_port *ios_port_issue(struct ios_owner *owner, int *client_fd) {
 
 error:
 	wlr_log_errno(WLR_ERROR, "iosurface: cannot set up a port");
-	ios_server_release_fds(server, 1);
+	ios_account_release_fds(owner->account, 1);
 	free(port);
 	close(fds[0]);
 	close(fds[1]);

@@ -1,7 +1,9 @@
 /*
  * Internals of the iosurface_v1 server module. One struct per protocol object or concern:
- * ios_owner (one per wl_client: quota, state pool, ports), ios_handle (an iosurface_v1
- * resource), ios_surface (the shared buffer itself), ios_port, ios_buffer (a wl_buffer).
+ * ios_owner (one per wl_client: quota, state pool, ports), ios_account (the clients of one
+ * process: their share of what the compositor has), ios_holder (one client's handles on one
+ * surface), ios_handle (an iosurface_v1 resource), ios_surface (the shared buffer itself),
+ * ios_port, ios_buffer (a wl_buffer).
  */
 #ifndef COMPOSITOR_SERVER_PRIVATE_H
 #define COMPOSITOR_SERVER_PRIVATE_H
@@ -41,6 +43,7 @@ struct ios_server {
 	uint32_t allocators; /* bit per enum iosurface_allocator */
 
 	struct wl_list owners; /* ios_owner.link */
+	struct ios_table accounts; /* ios_account by pid, while a client of it is connected */
 	struct wl_list surfaces; /* ios_surface.link */
 	struct wl_list ports; /* ios_port.server_link */
 	struct ios_table surfaces_by_id;
@@ -53,6 +56,7 @@ struct ios_server {
 	uint32_t port_count, unbound_port_count, shown_count;
 	/* Descriptors held for surfaces and ports, and how many the process can spare. */
 	uint32_t fd_count, fd_budget;
+	uint32_t fds_per_process; /* the share of fd_budget one client process may hold */
 
 	char *drm_device;
 	int drm_fd;
@@ -67,10 +71,28 @@ struct ios_ticket {
 	struct wl_resource *manager; /* that sent it, to refill; NULL once it is gone */
 };
 
+/*
+ * The clients of one process, found by the pid of their sockets' peer: several connections of
+ * one process share its caps, so that opening more connections gains nothing. Lives while one
+ * of them is connected or a surface or port still holds descriptors charged to it (a surface
+ * and a bound port outlive their creator).
+ */
+struct ios_account {
+	struct ios_server *server;
+	pid_t pid; /* 0: a client whose credentials are unknown, an account of its own */
+	bool listed; /* in server->accounts */
+	uint32_t owners; /* connected clients */
+	uint32_t fds; /* descriptors held for its surfaces and ports */
+	uint32_t params; /* iosurface_params_v1 objects alive */
+	uint64_t value_bytes; /* keys and encodings of values on the surfaces it created */
+	struct ios_table handles; /* by surface id: its clients' iosurface_v1 objects of it */
+};
+
 /* Everything one wl_client has through the module, whatever the number of manager binds. */
 struct ios_owner {
 	struct ios_server *server;
 	struct wl_client *client;
+	struct ios_account *account;
 	struct wl_list link;
 
 	uint64_t bytes; /* surface memory and values, checked by set_value */
@@ -95,6 +117,7 @@ struct ios_owner {
 	struct wl_list params;        /* ios_params.link */
 	struct wl_list unbound_ports; /* ios_port.link */
 	struct wl_list created;       /* ios_surface.creator_link */
+	struct ios_table holders;     /* ios_holder by surface id */
 	uint32_t unbound_count;
 	uint32_t next_port_serial;
 
@@ -111,6 +134,7 @@ struct ios_surface {
 
 	struct ios_owner *creator; /* memory accounted here; NULL once it disconnected */
 	struct wl_list creator_link;
+	struct ios_account *account; /* the creator's process: descriptors and value bytes */
 
 	/* Memory 0: pixels (and, for memfd, the seed page after alloc_size). */
 	int fd;
@@ -125,14 +149,19 @@ struct ios_surface {
 	uint32_t fds; /* descriptors it holds, counted in the server's budget */
 	int refs; /* handles, bound ports, wl_buffers */
 	struct wl_list handles; /* ios_handle.surface_link */
+	struct wl_list not_in_use_watchers; /* ios_handle.not_in_use_link */
+	struct wl_list seed_watchers; /* ios_handle.seed_link */
+	uint32_t clients_in_use; /* holders with a handle in use */
 	uint32_t ports;
 	uint32_t display_holds;
 	uint32_t use_count;
+	/* What every holder's slot says now: written again only when it changes. */
+	uint32_t published_use_count, published_flags, published_purgeable;
 
 	enum iosurface_purgeable_state purgeable;
 	bool emptied;
 
-	struct ios_value_entry *values;
+	struct ios_value_entry *values; /* sorted by key */
 	uint32_t value_count;
 	uint32_t value_bytes; /* keys and encodings, charged to the creator's quota */
 
@@ -145,10 +174,23 @@ struct ios_value_entry {
 	uint32_t len;
 };
 
+/*
+ * One client's handles on one surface. The client's share of the use count is one while any
+ * of them is in use; counting them here keeps every request's cost independent of how many
+ * handles the client holds.
+ */
+struct ios_holder {
+	struct ios_owner *owner;
+	struct ios_surface *surface;
+	uint32_t handles;
+	uint32_t in_use; /* handles with set_in_use 1 */
+};
+
 struct ios_handle {
 	struct wl_resource *resource;
 	struct ios_owner *owner;
 	struct ios_surface *surface; /* NULL until ready, or after failure */
+	struct ios_holder *holder; /* with surface */
 	uint32_t slot;
 	bool has_slot;
 	bool read_only;
@@ -161,10 +203,13 @@ struct ios_handle {
 
 	struct wl_list owner_link;
 	struct wl_list surface_link;
+	struct wl_list not_in_use_link; /* ios_surface.not_in_use_watchers */
+	struct wl_list seed_link; /* ios_surface.seed_watchers */
 };
 
 struct ios_port {
 	struct ios_server *server;
+	struct ios_account *account; /* its descriptor is charged here */
 	struct ios_owner *issuer; /* while unbound */
 	uint32_t serial;
 	int read_fd;
@@ -192,11 +237,14 @@ struct ios_params {
 	struct wl_list link;
 };
 
-/* Whether n more descriptors fit in the module's budget; counts them if so. */
-bool ios_server_take_fds(struct ios_server *server, uint32_t n);
-void ios_server_release_fds(struct ios_server *server, uint32_t n);
-
 /* manager.c */
+/*
+ * Charges n descriptors to the account and the module's budget: 0, -EMFILE beyond the
+ * process's share, -ENFILE beyond the budget.
+ */
+int ios_account_take_fds(struct ios_account *account, uint32_t n);
+/* Gives them back; frees the account if nothing else holds it. */
+void ios_account_release_fds(struct ios_account *account, uint32_t n);
 struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *client);
 /* Writes the owner's quota use into the header of its state pool. */
 void ios_owner_publish(struct ios_owner *owner);
@@ -215,8 +263,11 @@ struct ios_handle *ios_handle_create(struct ios_owner *owner, struct wl_client *
 /* The same, with a slot reserved earlier (a ticket's). */
 struct ios_handle *ios_handle_create_in_slot(struct ios_owner *owner, struct wl_client *client,
 		uint32_t version, uint32_t id, uint32_t slot);
-/* Links the handle to the surface without sending anything: the client described it. */
-void ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface);
+/*
+ * Links the handle to the surface without sending anything: the client described it. False if
+ * a cap refused it (the handle was told: failed).
+ */
+bool ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface);
 bool ios_owner_slot_alloc(struct ios_owner *owner, uint32_t *slot);
 void ios_owner_slot_release(struct ios_owner *owner, uint32_t slot);
 void ios_handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
@@ -238,8 +289,7 @@ void *ios_surface_map(struct ios_surface *surface);
 void ios_surface_detach_server(struct ios_surface *surface);
 
 /* params.c */
-void ios_params_create(struct ios_owner *owner, struct wl_client *client,
-		struct wl_resource *manager, uint32_t id);
+void ios_params_create(struct ios_owner *owner, struct wl_resource *manager, uint32_t id);
 void ios_params_destroy(struct ios_params *params);
 
 /* port.c */

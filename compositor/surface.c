@@ -54,69 +54,57 @@ static uint32_t *handle_slot(struct ios_handle *handle) {
 	return handle->owner->pool + (size_t)handle->slot * IOS_SLOT_WORDS;
 }
 
-static bool owner_uses(struct ios_surface *surface, struct ios_owner *owner) {
-	struct ios_handle *h;
-	wl_list_for_each(h, &surface->handles, surface_link) {
-		if (h->owner == owner && h->in_use) {
-			return true;
-		}
+/* Writes the handle's slot from what the surface published and what is the handle's own. */
+static void publish_slot(struct ios_handle *h) {
+	uint32_t *slot = handle_slot(h);
+	if (slot == NULL) {
+		return;
 	}
-	return false;
+	struct ios_surface *surface = h->surface;
+	// A sequence lock: readers combine several words, which must come from one update.
+	uint32_t seq = __atomic_load_n(&slot[IOS_SLOT_SEQUENCE], __ATOMIC_RELAXED);
+	__atomic_store_n(&slot[IOS_SLOT_SEQUENCE], seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	store_word(slot, IOS_SLOT_SELF_COUNTED, h->holder->in_use > 0 ? 1 : 0);
+	store_word(slot, IOS_SLOT_PORTS_COUNTED, h->binds_handled);
+	store_word(slot, IOS_SLOT_FLAGS, surface->published_flags);
+	store_word(slot, IOS_SLOT_PURGEABLE, surface->published_purgeable);
+	store_word(slot, IOS_SLOT_USE_COUNT, surface->published_use_count);
+	__atomic_store_n(&slot[IOS_SLOT_SEQUENCE], seq + 2, __ATOMIC_RELEASE);
 }
 
+/*
+ * Computes the use count and flags from counters kept up to date by each request (nothing
+ * here walks the handles to count), and writes them into every holder's slot if they changed.
+ * The words of a slot that belong to its handle (its client's share, its bind count) only move
+ * together with the use count, so a change of theirs is written too. The cost is one slot per
+ * handle on the surface, and only when what every holder sees changes; one client's part of
+ * it is bounded by max_handles_per_surface, which counts the clients of one process together.
+ */
 void ios_surface_update_state(struct ios_surface *surface) {
-	// Count each client once, whatever the number of its objects in use. A surface has a
-	// handful of handles, so the quadratic walk costs less than any index would.
-	uint32_t clients = 0;
-	bool seed_watched = false;
-	struct ios_handle *h, *other;
-	wl_list_for_each(h, &surface->handles, surface_link) {
-		seed_watched |= (h->watch & IOSURFACE_V1_WATCH_SEED) != 0;
-		if (!h->in_use) {
-			continue;
-		}
-		bool counted = false;
-		wl_list_for_each(other, &surface->handles, surface_link) {
-			if (other == h) {
-				break;
-			}
-			if (other->owner == h->owner && other->in_use) {
-				counted = true;
-				break;
-			}
-		}
-		clients += counted ? 0 : 1;
-	}
 	uint32_t old = surface->use_count;
-	surface->use_count = clients + surface->ports + surface->display_holds;
+	surface->use_count = surface->clients_in_use + surface->ports + surface->display_holds;
 
 	uint32_t flags = 0;
 	flags |= surface->emptied ? IOS_SLOT_FLAG_EMPTIED : 0;
-	flags |= seed_watched ? IOS_SLOT_FLAG_SEED_WATCHED : 0;
+	flags |= !wl_list_empty(&surface->seed_watchers) ? IOS_SLOT_FLAG_SEED_WATCHED : 0;
 	flags |= surface->display_holds > 0 ? IOS_SLOT_FLAG_SHOWN : 0;
 	flags |= surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE ? IOS_SLOT_FLAG_VOLATILE : 0;
 
+	if (surface->use_count == surface->published_use_count && flags == surface->published_flags &&
+			(uint32_t)surface->purgeable == surface->published_purgeable) {
+		return;
+	}
+	surface->published_use_count = surface->use_count;
+	surface->published_flags = flags;
+	surface->published_purgeable = surface->purgeable;
+	struct ios_handle *h;
 	wl_list_for_each(h, &surface->handles, surface_link) {
-		uint32_t *slot = handle_slot(h);
-		if (slot == NULL) {
-			continue;
-		}
-		// A sequence lock: readers combine several words, which must come from one update.
-		uint32_t seq = __atomic_load_n(&slot[IOS_SLOT_SEQUENCE], __ATOMIC_RELAXED);
-		__atomic_store_n(&slot[IOS_SLOT_SEQUENCE], seq + 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		store_word(slot, IOS_SLOT_SELF_COUNTED, owner_uses(surface, h->owner) ? 1 : 0);
-		store_word(slot, IOS_SLOT_PORTS_COUNTED, h->binds_handled);
-		store_word(slot, IOS_SLOT_FLAGS, flags);
-		store_word(slot, IOS_SLOT_PURGEABLE, surface->purgeable);
-		store_word(slot, IOS_SLOT_USE_COUNT, surface->use_count);
-		__atomic_store_n(&slot[IOS_SLOT_SEQUENCE], seq + 2, __ATOMIC_RELEASE);
+		publish_slot(h);
 	}
 	if (old > 0 && surface->use_count == 0) {
-		wl_list_for_each(h, &surface->handles, surface_link) {
-			if (h->watch & IOSURFACE_V1_WATCH_NOT_IN_USE) {
-				iosurface_v1_send_not_in_use(h->resource);
-			}
+		wl_list_for_each(h, &surface->not_in_use_watchers, not_in_use_link) {
+			iosurface_v1_send_not_in_use(h->resource);
 		}
 	}
 }
@@ -125,15 +113,26 @@ void ios_surface_ref(struct ios_surface *surface) {
 	surface->refs++;
 }
 
+/* Gives back what the surface holds of its creator's process. */
+static void surface_release_account(struct ios_surface *surface) {
+	struct ios_account *account = surface->account;
+	if (account == NULL) {
+		return;
+	}
+	surface->account = NULL;
+	account->value_bytes -= surface->value_bytes;
+	ios_account_release_fds(account, surface->fds);
+}
+
 static void surface_free(struct ios_surface *surface) {
 	if (surface->server != NULL) {
-		ios_server_release_fds(surface->server, surface->fds);
 		ios_table_remove(&surface->server->surfaces_by_id, surface->id);
 		if (surface->mem_key != 0) {
 			ios_table_remove(&surface->server->memory_by_inode, surface->mem_key);
 		}
 		wl_list_remove(&surface->link);
 	}
+	surface_release_account(surface);
 	if (surface->creator != NULL) {
 		surface->creator->bytes -= surface->layout.alloc_size + surface->value_bytes;
 		surface->creator->surface_bytes -= surface->layout.alloc_size;
@@ -161,6 +160,7 @@ void ios_surface_unref(struct ios_surface *surface) {
 void ios_surface_detach_server(struct ios_surface *surface) {
 	// Only wl_buffers still held by the renderer can keep a surface alive here; it lives on
 	// without its server until they let go.
+	surface_release_account(surface);
 	ios_table_remove(&surface->server->surfaces_by_id, surface->id);
 	if (surface->mem_key != 0) {
 		ios_table_remove(&surface->server->memory_by_inode, surface->mem_key);
@@ -186,12 +186,18 @@ static struct ios_surface *surface_new(struct ios_server *server, const struct i
 	surface->fd = -1;
 	surface->seed_fd = -1;
 	surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
+	surface->published_purgeable = surface->purgeable;
 	wl_list_init(&surface->handles);
+	wl_list_init(&surface->not_in_use_watchers);
+	wl_list_init(&surface->seed_watchers);
 	wl_list_init(&surface->creator_link);
 	return surface;
 }
 
-/* Enters a surface with its id and memory in the server's tables; false on no memory. */
+/*
+ * Enters a surface, its descriptors already charged to the creator's process, in the server's
+ * tables (by id, and by memory); false on no memory.
+ */
 static bool surface_register(struct ios_surface *surface, struct ios_owner *creator) {
 	struct ios_server *server = surface->server;
 	if (!ios_table_put(&server->surfaces_by_id, surface->id, surface)) {
@@ -203,6 +209,7 @@ static bool surface_register(struct ios_surface *surface, struct ios_owner *crea
 		return false;
 	}
 	wl_list_insert(&server->surfaces, &surface->link);
+	surface->account = creator->account;
 	surface->creator = creator;
 	wl_list_insert(&creator->created, &surface->creator_link);
 	creator->bytes += surface->layout.alloc_size;
@@ -230,19 +237,31 @@ struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_own
 		snprintf(msg, msg_size, "out of memory");
 		return NULL;
 	}
-	if (!ios_server_take_fds(server, 2)) {
-		snprintf(msg, msg_size, "the compositor has no descriptor to spare");
+	struct ios_account *account = creator->account;
+	int ret = ios_account_take_fds(account, 2);
+	if (ret != 0) {
+		if (ret == -EMFILE) {
+			*reason = IOSURFACE_V1_FAILURE_QUOTA_COUNT;
+			snprintf(msg, msg_size,
+					"the client's process holds %u of the %u descriptors one process may "
+					"(max_fds_per_process)",
+					account->fds, server->fds_per_process);
+		} else {
+			snprintf(msg, msg_size, "the compositor has no descriptor to spare");
+		}
 		goto error_surface;
 	}
 	if (!ios_alloc_surface(server, surface)) {
+		ios_account_release_fds(account, 2);
 		snprintf(msg, msg_size, "cannot allocate %u bytes: %s", layout->alloc_size,
 				strerror(errno));
-		ios_server_release_fds(server, 2);
 		goto error_surface;
 	}
 	// Two were reserved; a memfd surface keeps one.
 	surface->fds = surface->seed_fd >= 0 ? 2 : 1;
-	ios_server_release_fds(server, 2 - surface->fds);
+	if (surface->fds < 2) {
+		ios_account_release_fds(account, 2 - surface->fds);
+	}
 	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
 		// Known by its inode, so that no client can adopt it as memory of its own.
 		surface->mem_key = memory_key(surface->fd);
@@ -256,7 +275,7 @@ struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_own
 
 error_alloc:
 	ios_alloc_free(surface);
-	ios_server_release_fds(server, surface->fds);
+	ios_account_release_fds(account, surface->fds);
 error_surface:
 	free(surface->name);
 	free(surface);
@@ -272,7 +291,7 @@ struct ios_surface *ios_surface_adopt(struct ios_server *server, struct ios_owne
 		return NULL;
 	}
 	surface->fd = fd;
-	surface->fds = 1; // the ticket's, taken from the budget when it was issued
+	surface->fds = 1; // the ticket's, charged to the process when it was issued
 	surface->allocator = IOSURFACE_ALLOCATOR_MEMFD;
 	surface->mem_size = layout->alloc_size + IOS_PAGE_SIZE;
 	surface->seed_offset = layout->alloc_size;
@@ -316,6 +335,54 @@ void *ios_surface_map(struct ios_surface *surface) {
 		surface->map = map;
 	}
 	return surface->map;
+}
+
+/* ---- Holders ---- */
+
+static struct ios_holder *holder_get(struct ios_owner *owner, struct ios_surface *surface) {
+	struct ios_holder *holder = ios_table_get(&owner->holders, surface->id);
+	if (holder != NULL) {
+		return holder;
+	}
+	holder = calloc(1, sizeof(*holder));
+	if (holder == NULL) {
+		return NULL;
+	}
+	holder->owner = owner;
+	holder->surface = surface;
+	if (!ios_table_put(&owner->holders, surface->id, holder)) {
+		free(holder);
+		return NULL;
+	}
+	return holder;
+}
+
+/*
+ * The handles the clients of one process hold on a surface, kept in the account's table as
+ * the value itself (a count, never 0: a count of 0 is removed).
+ */
+static uint32_t account_handles(struct ios_account *account, uint32_t surface_id) {
+	return (uint32_t)(uintptr_t)ios_table_get(&account->handles, surface_id);
+}
+
+static bool account_set_handles(struct ios_account *account, uint32_t surface_id, uint32_t n) {
+	if (n == 0) {
+		ios_table_remove(&account->handles, surface_id);
+		return true;
+	}
+	return ios_table_put(&account->handles, surface_id, (void *)(uintptr_t)n);
+}
+
+static void holder_drop_handle(struct ios_holder *holder) {
+	assert(holder->handles > 0);
+	struct ios_account *account = holder->owner->account;
+	uint32_t id = holder->surface->id;
+	account_set_handles(account, id, account_handles(account, id) - 1);
+	if (--holder->handles == 0) {
+		assert(holder->in_use == 0);
+		ios_table_remove(&holder->owner->holders, holder->surface->id);
+		free(holder);
+	}
 }
 
 /* ---- Handles ---- */
@@ -372,6 +439,8 @@ static struct ios_handle *handle_create(struct ios_owner *owner, struct wl_clien
 	handle->owner = owner;
 	wl_list_init(&handle->pending_link);
 	wl_list_init(&handle->surface_link);
+	wl_list_init(&handle->not_in_use_link);
+	wl_list_init(&handle->seed_link);
 	wl_list_insert(&owner->handles, &handle->owner_link);
 	wl_resource_set_implementation(resource, &surface_impl, handle,
 			surface_handle_resource_destroy);
@@ -437,16 +506,44 @@ static bool send_memory(struct ios_handle *handle, uint32_t index, int fd, uint3
 	return true;
 }
 
-static void handle_link(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
+/* Links a handle to its surface; false if the process's cap or memory refused (told). */
+static bool handle_link(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
+	struct ios_holder *holder = holder_get(handle->owner, surface);
+	if (holder == NULL) {
+		wl_resource_post_no_memory(handle->resource);
+		return false;
+	}
+	// Counted for the process: each of these is a slot written whenever the surface's use
+	// count changes, and more connections must not buy more of them.
+	struct ios_account *account = handle->owner->account;
+	uint32_t held = account_handles(account, surface->id);
+	uint32_t max = surface->server != NULL ? surface->server->options.max_handles_per_surface :
+											 UINT32_MAX;
+	if (held >= max || !account_set_handles(account, surface->id, held + 1)) {
+		if (holder->handles == 0) {
+			ios_table_remove(&handle->owner->holders, surface->id);
+			free(holder);
+		}
+		ios_handle_fail(handle,
+				held >= max ? IOSURFACE_V1_FAILURE_QUOTA_COUNT : IOSURFACE_V1_FAILURE_NO_MEMORY,
+				"the client's process holds %u iosurface_v1 objects of surface %u, the most "
+				"allowed (max_handles_per_surface)",
+				held, surface->id);
+		return false;
+	}
+	holder->handles++;
+	handle->holder = holder;
 	handle->surface = surface;
 	handle->read_only = read_only;
 	ios_surface_ref(surface);
 	wl_list_insert(surface->handles.prev, &handle->surface_link);
-	ios_surface_update_state(surface);
+	// A new handle changes nothing the other holders see: only its own slot is written.
+	publish_slot(handle);
+	return true;
 }
 
-void ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface) {
-	handle_link(handle, surface, false);
+bool ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface) {
+	return handle_link(handle, surface, false);
 }
 
 void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
@@ -456,7 +553,9 @@ void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, b
 				"read-only access to dma-buf surface %u is not supported", surface->id);
 		return;
 	}
-	handle_link(handle, surface, read_only);
+	if (!handle_link(handle, surface, read_only)) {
+		return;
+	}
 
 	const struct ios_layout *l = &surface->layout;
 	struct wl_resource *r = handle->resource;
@@ -497,6 +596,14 @@ void ios_handle_destroy(struct ios_handle *handle) {
 	struct ios_surface *surface = handle->surface;
 	if (surface != NULL) {
 		wl_list_remove(&handle->surface_link);
+		wl_list_remove(&handle->not_in_use_link);
+		wl_list_remove(&handle->seed_link);
+		struct ios_holder *holder = handle->holder;
+		if (handle->in_use && --holder->in_use == 0) {
+			surface->clients_in_use--;
+		}
+		holder_drop_handle(holder);
+		handle->holder = NULL;
 		handle->surface = NULL;
 		ios_surface_update_state(surface);
 	}
@@ -525,6 +632,19 @@ static void surface_handle_set_in_use(struct wl_client *client, struct wl_resour
 		return;
 	}
 	handle->in_use = in_use != 0;
+	// The client's share moves only when its first handle goes in use or its last comes out.
+	struct ios_holder *holder = handle->holder;
+	if (handle->in_use) {
+		if (holder->in_use++ > 0) {
+			return;
+		}
+		handle->surface->clients_in_use++;
+	} else {
+		if (--holder->in_use > 0) {
+			return;
+		}
+		handle->surface->clients_in_use--;
+	}
 	ios_surface_update_state(handle->surface);
 }
 
@@ -538,13 +658,33 @@ static bool check_key(struct wl_resource *resource, const char *key) {
 	return true;
 }
 
-static struct ios_value_entry *find_value(struct ios_surface *surface, const char *key) {
-	for (uint32_t i = 0; i < surface->value_count; i++) {
-		if (strcmp(surface->values[i].key, key) == 0) {
-			return &surface->values[i];
+/*
+ * Where key is in the surface's values, kept sorted by key, or where it would go: a binary
+ * search, so a lookup costs O(log n) in the values. *found tells which.
+ */
+static uint32_t value_index(struct ios_surface *surface, const char *key, bool *found) {
+	uint32_t lo = 0, hi = surface->value_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(surface->values[mid].key, key);
+		if (cmp == 0) {
+			*found = true;
+			return mid;
+		}
+		if (cmp < 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
 		}
 	}
-	return NULL;
+	*found = false;
+	return lo;
+}
+
+static struct ios_value_entry *find_value(struct ios_surface *surface, const char *key) {
+	bool found;
+	uint32_t i = value_index(surface, key, &found);
+	return found ? &surface->values[i] : NULL;
 }
 
 /* Bytes a value entry costs: its key and its encoding. */
@@ -552,17 +692,24 @@ static uint32_t entry_bytes(const char *key, uint32_t len) {
 	return (uint32_t)strlen(key) + len;
 }
 
-/* Charges (or with a negative delta, refunds) value bytes to the surface and its creator. */
+/*
+ * Charges (or with a negative delta, refunds) value bytes to the surface, its creator and its
+ * creator's process.
+ */
 static void charge_values(struct ios_surface *surface, int64_t delta) {
 	surface->value_bytes = (uint32_t)((int64_t)surface->value_bytes + delta);
 	if (surface->creator != NULL) {
 		surface->creator->bytes = (uint64_t)((int64_t)surface->creator->bytes + delta);
 	}
+	if (surface->account != NULL) {
+		surface->account->value_bytes = (uint64_t)((int64_t)surface->account->value_bytes + delta);
+	}
 }
 
 /*
  * Whether delta more value bytes fit: under the per-surface total (an answer to get_values
- * must fit in what libwayland can queue to the reader) and under the creator's byte quota.
+ * must fit in what libwayland can queue to the reader), under the creator's byte quota, and
+ * under what the compositor keeps in its heap for the creator's process.
  */
 static bool values_fit(struct ios_surface *surface, int64_t delta) {
 	if (delta <= 0) {
@@ -571,9 +718,26 @@ static bool values_fit(struct ios_surface *surface, int64_t delta) {
 	if ((int64_t)surface->value_bytes + delta > IOS_MAX_VALUE_TOTAL) {
 		return false;
 	}
+	if (surface->server == NULL) {
+		return true;
+	}
+	const struct iosurface_server_options *o = &surface->server->options;
 	struct ios_owner *creator = surface->creator;
-	uint64_t quota = surface->server != NULL ? surface->server->options.quota_bytes : 0;
-	return creator == NULL || quota == 0 || creator->bytes + (uint64_t)delta <= quota;
+	if (creator != NULL && o->quota_bytes != 0 &&
+			creator->bytes + (uint64_t)delta > o->quota_bytes) {
+		return false;
+	}
+	struct ios_account *account = surface->account;
+	if (account != NULL &&
+			account->value_bytes + (uint64_t)delta > o->max_value_bytes_per_process) {
+		wlr_log(WLR_DEBUG,
+				"iosurface: set_value refused: the process of surface %u's creator has %llu "
+				"bytes of values, the most allowed (max_value_bytes_per_process %llu)",
+				surface->id, (unsigned long long)account->value_bytes,
+				(unsigned long long)o->max_value_bytes_per_process);
+		return false;
+	}
+	return true;
 }
 
 static void surface_handle_set_value(struct wl_client *client, struct wl_resource *resource,
@@ -589,7 +753,9 @@ static void surface_handle_set_value(struct wl_client *client, struct wl_resourc
 		return;
 	}
 	struct ios_surface *surface = handle->surface;
-	struct ios_value_entry *entry = find_value(surface, key);
+	bool found;
+	uint32_t index = value_index(surface, key, &found);
+	struct ios_value_entry *entry = found ? &surface->values[index] : NULL;
 	uint32_t len = (uint32_t)value->size;
 	int64_t delta = (int64_t)entry_bytes(key, len) -
 			(entry != NULL ? (int64_t)entry_bytes(entry->key, entry->len) : 0);
@@ -625,7 +791,9 @@ static void surface_handle_set_value(struct wl_client *client, struct wl_resourc
 		return;
 	}
 	surface->values = values;
-	surface->values[surface->value_count++] = (struct ios_value_entry){ key_copy, data, len };
+	memmove(&values[index + 1], &values[index], (surface->value_count - index) * sizeof(*values));
+	values[index] = (struct ios_value_entry){ key_copy, data, len };
+	surface->value_count++;
 	charge_values(surface, delta);
 }
 
@@ -633,7 +801,9 @@ static void remove_entry(struct ios_surface *surface, struct ios_value_entry *en
 	charge_values(surface, -(int64_t)entry_bytes(entry->key, entry->len));
 	free(entry->key);
 	free(entry->data);
-	*entry = surface->values[--surface->value_count];
+	size_t after = (size_t)(surface->values + surface->value_count - (entry + 1));
+	memmove(entry, entry + 1, after * sizeof(*entry));
+	surface->value_count--;
 }
 
 static void surface_handle_remove_value(struct wl_client *client, struct wl_resource *resource,
@@ -655,7 +825,8 @@ static void surface_handle_remove_all_values(struct wl_client *client,
 		return;
 	}
 	while (handle->surface->value_count > 0) {
-		remove_entry(handle->surface, &handle->surface->values[0]);
+		// From the end: nothing to move.
+		remove_entry(handle->surface, &handle->surface->values[handle->surface->value_count - 1]);
 	}
 }
 
@@ -666,11 +837,14 @@ static void surface_handle_get_values(struct wl_client *client, struct wl_resour
 		return;
 	}
 	struct ios_surface *surface = handle->surface;
-	for (uint32_t i = 0; i < surface->value_count; i++) {
+	uint32_t first = 0, end = surface->value_count;
+	if (key != NULL) {
+		bool found;
+		first = value_index(surface, key, &found);
+		end = found ? first + 1 : first;
+	}
+	for (uint32_t i = first; i < end; i++) {
 		struct ios_value_entry *entry = &surface->values[i];
-		if (key != NULL && strcmp(entry->key, key) != 0) {
-			continue;
-		}
 		struct wl_array array = { .size = entry->len, .alloc = entry->len, .data = entry->data };
 		iosurface_v1_send_value(resource, entry->key, &array);
 	}
@@ -732,6 +906,16 @@ static void surface_handle_watch(struct wl_client *client, struct wl_resource *r
 		return;
 	}
 	handle->watch = events;
+	wl_list_remove(&handle->not_in_use_link);
+	wl_list_init(&handle->not_in_use_link);
+	wl_list_remove(&handle->seed_link);
+	wl_list_init(&handle->seed_link);
+	if (events & IOSURFACE_V1_WATCH_NOT_IN_USE) {
+		wl_list_insert(handle->surface->not_in_use_watchers.prev, &handle->not_in_use_link);
+	}
+	if (events & IOSURFACE_V1_WATCH_SEED) {
+		wl_list_insert(handle->surface->seed_watchers.prev, &handle->seed_link);
+	}
 	ios_surface_update_state(handle->surface);
 	// A pool asking to be told when a surface is free must not miss that it already is.
 	if ((events & IOSURFACE_V1_WATCH_NOT_IN_USE) && handle->surface->use_count == 0) {
@@ -752,10 +936,8 @@ static void surface_handle_notify_seed(struct wl_client *client, struct wl_resou
 		return;
 	}
 	struct ios_handle *h;
-	wl_list_for_each(h, &surface->handles, surface_link) {
-		if (h->watch & IOSURFACE_V1_WATCH_SEED) {
-			iosurface_v1_send_seed_changed(h->resource, seed);
-		}
+	wl_list_for_each(h, &surface->seed_watchers, seed_link) {
+		iosurface_v1_send_seed_changed(h->resource, seed);
 	}
 }
 

@@ -19,8 +19,14 @@ struct wlr_buffer;
 
 /** Options; zero-initialise, or use iosurface_server_options_init(). */
 struct iosurface_server_options {
-	/** Per-client limits on allocated bytes and surfaces; 0 means no limit. */
+	/**
+	 * Per-client limit on the bytes of its surfaces and of the values on them. 0: a quarter of
+	 * the machine's physical memory (sysconf _SC_PHYS_PAGES), read at create; UINT64_MAX: no
+	 * limit. Beyond it, create fails with failed(quota_bytes) and set_value with
+	 * set_value_failed.
+	 */
 	uint64_t quota_bytes;
+	/** Per-client limit on the number of surfaces it created; 0 means no limit. */
 	uint32_t quota_count;
 	/** Allow iosurface_manager_v1.lookup of surfaces created global (off: insecure). */
 	bool allow_global_lookup;
@@ -39,6 +45,35 @@ struct iosurface_server_options {
 	 * connections and the compositor itself, and refuses surfaces and ports beyond.
 	 */
 	uint32_t max_surfaces_per_client;
+	/*
+	 * Caps on the clients of one process together (clients are told apart by the pid of their
+	 * socket's peer, SO_PEERCRED), so that several connections gain a process nothing.
+	 */
+
+	/**
+	 * Most iosurface_v1 objects of one surface the process may hold (redeeming one port again
+	 * and again gives a new object each time); 0: 256. Each object has a state slot the
+	 * compositor writes when the surface's use count changes, so this bounds what one process
+	 * makes every such change cost. Beyond it, redeem_port and lookup give failed(quota_count).
+	 */
+	uint32_t max_handles_per_surface;
+
+	/**
+	 * Most iosurface_params_v1 objects alive; 0: 4096. Beyond it, create_params is the
+	 * protocol error iosurface_manager_v1.too_many_params.
+	 */
+	uint32_t max_params_per_process;
+	/**
+	 * Most bytes of values (keys and encodings) on the surfaces the process created, which the
+	 * compositor keeps in its own heap; 0: 32 MiB. Beyond it, set_value gets set_value_failed.
+	 */
+	uint64_t max_value_bytes_per_process;
+	/**
+	 * Most of the module's descriptors (see max_surfaces_per_client) the process's surfaces and
+	 * ports may hold; 0: a quarter of them. Beyond it, create gives failed(quota_count) and
+	 * no new port is issued.
+	 */
+	uint32_t max_fds_per_process;
 	/**
 	 * DRM render node for GBM allocation of surfaces with GPU or scanout usage. NULL: the
 	 * first render node, if any; "": never use GBM.
