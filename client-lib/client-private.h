@@ -16,6 +16,7 @@
 struct stock_port {
 	int fd;
 	uint32_t serial;
+	uint8_t key[IOS_PORT_KEY_SIZE]; /* authenticates the record; never leaves the process */
 };
 
 struct pending_notify {

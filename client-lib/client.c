@@ -152,14 +152,22 @@ static void manager_handle_state_pool(void *data, struct iosurface_manager_v1 *m
 }
 
 static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager, int32_t fd,
-		uint32_t serial) {
+		uint32_t serial, struct wl_array *key) {
 	struct iosurface_client *c = data;
+	if (key->size != IOS_PORT_KEY_SIZE) {
+		ios_log(IOSURFACE_LOG_ERROR, "port %u: a key of %zu bytes, not %d: port dropped", serial,
+				key->size, IOS_PORT_KEY_SIZE);
+		close(fd);
+		return;
+	}
 	struct stock_port *port = wl_array_add(&c->ports, sizeof(*port));
 	if (port == NULL) {
 		close(fd);
 		return;
 	}
-	*port = (struct stock_port){ fd, serial };
+	port->fd = fd;
+	port->serial = serial;
+	memcpy(port->key, key->data, IOS_PORT_KEY_SIZE);
 }
 
 static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
@@ -289,6 +297,10 @@ IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *c) {
 	struct stock_port *port;
 	wl_array_for_each(port, &c->ports) {
 		close(port->fd);
+	}
+	// The keys authenticate bindings: leave none in freed memory.
+	if (c->ports.data != NULL) {
+		explicit_bzero(c->ports.data, c->ports.alloc);
 	}
 	wl_array_release(&c->ports);
 	if (c->manager != NULL) {

@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +39,7 @@ static int take_port(struct iosurface_client *c, struct stock_port *out) {
 	}
 	struct stock_port *ports = c->ports.data;
 	*out = ports[count - 1];
+	explicit_bzero(&ports[count - 1], sizeof(ports[count - 1]));
 	c->ports.size -= sizeof(struct stock_port);
 	return 0;
 }
@@ -53,29 +53,32 @@ static int create_port(struct iosurface *s, bool read_only) {
 		return -EPIPE;
 	}
 	client_lock(c);
-	struct stock_port port = { -1, 0 };
+	struct stock_port port = { .fd = -1 };
 	int ret = take_port(c, &port);
 	if (ret == 0) {
 		// The record in the pipe outlives this process; the request keeps the order of this
-		// connection's requests. The compositor binds on whichever it reads first.
+		// connection's requests. The compositor binds on whichever it reads first, and
+		// trusts the record only through its tag, which only this process can compute.
 		struct ios_port_record record = {
-			htole32(IOS_PORT_MAGIC),
-			htole32(s->id),
-			htole32(s->slot_index),
-			htole32(read_only ? IOS_PORT_FLAG_READ_ONLY : 0),
+			.surface_id = s->id,
+			.slot = s->slot_index,
+			.flags = read_only ? IOS_PORT_FLAG_READ_ONLY : 0,
 		};
+		uint8_t buf[IOS_PORT_RECORD_SIZE];
+		ios_port_record_encode(port.key, port.serial, &record, buf);
 		// Counted before the compositor can count it, so that this process never sees the
 		// compositor's figure ahead of its own.
 		atomic_fetch_add(&s->ports_created, 1);
 		ssize_t n;
 		do {
-			n = write(port.fd, &record, sizeof(record));
+			n = write(port.fd, buf, sizeof(buf));
 		} while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(record)) {
+		if (n != (ssize_t)sizeof(buf)) {
 			ret = n < 0 ? -errno : -EIO;
 			atomic_fetch_sub(&s->ports_created, 1);
 		}
 	}
+	explicit_bzero(port.key, sizeof(port.key));
 	if (ret == 0) {
 		iosurface_v1_bind_port(s->proxy, port.serial, read_only ? 1 : 0);
 		// Flushed before the caller can pass the descriptor on.

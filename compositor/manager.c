@@ -72,16 +72,6 @@ static void manager_handle_lookup(struct wl_client *client, struct wl_resource *
 	ios_handle_attach(handle, surface, false);
 }
 
-static void send_port(struct ios_owner *owner, struct wl_resource *manager) {
-	int client_fd;
-	struct ios_port *port = ios_port_issue(owner, &client_fd);
-	if (port == NULL) {
-		return;
-	}
-	iosurface_manager_v1_send_port(manager, client_fd, port->serial);
-	close(client_fd);
-}
-
 static void manager_handle_reserve_ports(struct wl_client *client, struct wl_resource *resource,
 		uint32_t count) {
 	struct ios_owner *owner = owner_from_manager(resource);
@@ -92,8 +82,7 @@ static void manager_handle_reserve_ports(struct wl_client *client, struct wl_res
 				owner->unbound_count, max);
 		return;
 	}
-	for (uint32_t i = 0; i < count; i++) {
-		send_port(owner, resource);
+	for (uint32_t i = 0; i < count && ios_port_send(owner, resource); i++) {
 	}
 }
 
@@ -110,12 +99,8 @@ void ios_owner_refill_ports(struct ios_owner *owner) {
 		return;
 	}
 	struct wl_resource *manager = wl_resource_from_link(owner->managers.next);
-	while (owner->unbound_count < owner->server->options.initial_ports) {
-		uint32_t before = owner->unbound_count;
-		send_port(owner, manager);
-		if (owner->unbound_count == before) {
-			break;
-		}
+	while (owner->unbound_count < owner->server->options.initial_ports &&
+			ios_port_send(owner, manager)) {
 	}
 }
 
@@ -123,11 +108,7 @@ static void owner_destroy(struct ios_owner *owner) {
 	// wl_client_destroy() emits its destroy signal before it destroys the client's
 	// resources, so everything that points at the owner is cut loose here. Ports first:
 	// their records may name objects about to go.
-	ios_port_drain_issued(owner);
-	struct ios_port *port, *port_tmp;
-	wl_list_for_each_safe(port, port_tmp, &owner->unbound_ports, link) {
-		ios_port_orphan(port);
-	}
+	ios_port_issuer_gone(owner);
 	struct ios_handle *handle, *handle_tmp;
 	wl_list_for_each_safe(handle, handle_tmp, &owner->handles, owner_link) {
 		ios_handle_destroy(handle);
@@ -196,6 +177,8 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 	wl_list_init(&owner->handles);
 	wl_list_init(&owner->params);
 	wl_list_init(&owner->unbound_ports);
+	wl_list_init(&owner->issued_ports);
+	wl_list_init(&owner->dead_ports);
 	wl_list_init(&owner->created);
 	owner->next_port_serial = 1;
 	owner->client_destroy.notify = owner_handle_client_destroy;

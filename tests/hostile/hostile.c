@@ -66,15 +66,19 @@ static void manager_handle_state_pool(void *data, struct iosurface_manager_v1 *m
 }
 
 static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager, int32_t fd,
-		uint32_t serial) {
+		uint32_t serial, struct wl_array *key) {
 	struct hostile_conn *conn = data;
 	conn->ports_received++;
-	if (conn->port_count >= HOSTILE_MAX_PORTS) {
+	if (conn->port_count >= HOSTILE_MAX_PORTS || key->size != 16) {
 		close(fd);
 		return;
 	}
-	conn->ports[conn->port_count++] = (struct hostile_port){ fd, serial };
+	struct hostile_port *port = &conn->ports[conn->port_count++];
+	port->fd = fd;
+	port->serial = serial;
+	memcpy(port->key, key->data, 16);
 }
+
 
 static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
 		uint32_t max_unbound_ports) {
@@ -222,6 +226,10 @@ void hostile_disconnect(struct hostile_conn *conn) {
 }
 
 int hostile_take_port(struct hostile_conn *conn, uint32_t *serial) {
+	return hostile_take_port_key(conn, serial, NULL);
+}
+
+int hostile_take_port_key(struct hostile_conn *conn, uint32_t *serial, uint8_t key[16]) {
 	if (conn->port_count == 0) {
 		FAIL("no unbound port left (received %u)", conn->ports_received);
 	}
@@ -230,6 +238,9 @@ int hostile_take_port(struct hostile_conn *conn, uint32_t *serial) {
 	conn->port_count--;
 	if (serial != NULL) {
 		*serial = port.serial;
+	}
+	if (key != NULL) {
+		memcpy(key, port.key, 16);
 	}
 	return port.fd;
 }

@@ -26,6 +26,7 @@
 struct hostile_port {
 	int fd;
 	uint32_t serial;
+	uint8_t key[16];
 };
 
 struct hostile_conn {
@@ -87,6 +88,8 @@ int hostile_roundtrip_within(struct hostile_conn *conn, int timeout_ms);
 
 /* Takes the oldest unbound port: the caller owns the returned descriptor. */
 int hostile_take_port(struct hostile_conn *conn, uint32_t *serial);
+/* The same, with the port's key (16 bytes) for records the compositor will believe. */
+int hostile_take_port_key(struct hostile_conn *conn, uint32_t *serial, uint8_t key[16]);
 
 /* Listens to an iosurface_v1 made by create, redeem_port or lookup. */
 struct hostile_surface *hostile_surface_wrap(struct hostile_conn *conn, struct iosurface_v1 *proxy);
