@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -50,11 +51,34 @@ void client_unlock(struct iosurface_client *c) {
 
 /* ---- Talking to the compositor ---- */
 
+int client_lost(struct iosurface_client *c) {
+	if (!atomic_load_explicit(&c->lost, memory_order_relaxed)) {
+		ios_log(IOSURFACE_LOG_ERROR, "the connection to the compositor is lost (%s)",
+				strerror(wl_display_get_error(c->display)));
+		atomic_store(&c->lost, true);
+		// Use-count reads see it with no system call and no lock.
+		struct iosurface *s;
+		wl_list_for_each(s, &c->surfaces, link) {
+			atomic_store(&s->lost, true);
+		}
+	}
+	return -EPIPE;
+}
+
+int client_check(struct iosurface_client *c) {
+	if (atomic_load_explicit(&c->lost, memory_order_relaxed) ||
+			wl_display_get_error(c->display) != 0) {
+		return client_lost(c);
+	}
+	return 0;
+}
+
 int client_flush(struct iosurface_client *c) {
 	// A full socket buffer must not lose a request the caller was promised was sent.
+	// libwayland sends with MSG_NOSIGNAL: a closed socket gives EPIPE, not SIGPIPE.
 	while (wl_display_flush(c->display) < 0) {
 		if (errno != EAGAIN) {
-			return -errno;
+			return client_lost(c);
 		}
 		struct pollfd pfd = { wl_display_get_fd(c->display), POLLOUT, 0 };
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
@@ -66,8 +90,14 @@ int client_flush(struct iosurface_client *c) {
 
 int client_roundtrip(struct iosurface_client *c) {
 	if (wl_display_roundtrip_queue(c->display, c->queue) < 0) {
-		int err = wl_display_get_error(c->display);
-		return -(err != 0 ? err : EPIPE);
+		return client_lost(c);
+	}
+	return 0;
+}
+
+int client_dispatch(struct iosurface_client *c) {
+	if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
+		return client_lost(c);
 	}
 	return 0;
 }
@@ -75,20 +105,44 @@ int client_roundtrip(struct iosurface_client *c) {
 int client_dispatch_nonblock(struct iosurface_client *c) {
 	while (wl_display_prepare_read_queue(c->display, c->queue) != 0) {
 		if (wl_display_dispatch_queue_pending(c->display, c->queue) < 0) {
-			return -EPIPE;
+			return client_lost(c);
 		}
 	}
 	wl_display_flush(c->display);
 	struct pollfd pfd = { wl_display_get_fd(c->display), POLLIN, 0 };
 	if (poll(&pfd, 1, 0) > 0) {
 		if (wl_display_read_events(c->display) < 0) {
-			return -EPIPE;
+			return client_lost(c);
 		}
 	} else {
 		wl_display_cancel_read(c->display);
 	}
 	int n = wl_display_dispatch_queue_pending(c->display, c->queue);
-	return n < 0 ? -EPIPE : n;
+	return n < 0 ? client_lost(c) : n;
+}
+
+ssize_t ios_write_nosignal(int fd, const void *buf, size_t len) {
+	// Writing into a pipe whose reader is gone raises SIGPIPE, and pipes have no
+	// MSG_NOSIGNAL. Blocked in this thread, the signal stays pending instead; the one this
+	// write made is taken back, and one that was pending before is left alone.
+	sigset_t pipe_set, old_mask, pending;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+	bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	ssize_t n;
+	do {
+		n = write(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	int err = errno;
+	if (n < 0 && err == EPIPE && !was_pending) {
+		const struct timespec now = { 0, 0 };
+		while (sigtimedwait(&pipe_set, NULL, &now) < 0 && errno == EINTR) {
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	errno = err;
+	return n;
 }
 
 /* ---- Manager events ---- */

@@ -54,7 +54,10 @@ static int create_port(struct iosurface *s, bool read_only) {
 	}
 	client_lock(c);
 	struct stock_port port = { .fd = -1 };
-	int ret = take_port(c, &port);
+	int ret = client_check(c);
+	if (ret == 0) {
+		ret = take_port(c, &port);
+	}
 	if (ret == 0) {
 		// The record in the pipe outlives this process; the request keeps the order of this
 		// connection's requests. The compositor binds on whichever it reads first, and
@@ -69,12 +72,10 @@ static int create_port(struct iosurface *s, bool read_only) {
 		// Counted before the compositor can count it, so that this process never sees the
 		// compositor's figure ahead of its own.
 		atomic_fetch_add(&s->ports_created, 1);
-		ssize_t n;
-		do {
-			n = write(port.fd, buf, sizeof(buf));
-		} while (n < 0 && errno == EINTR);
+		// The compositor may be gone, and the pipe's read end with it: no SIGPIPE.
+		ssize_t n = ios_write_nosignal(port.fd, buf, sizeof(buf));
 		if (n != (ssize_t)sizeof(buf)) {
-			ret = n < 0 ? -errno : -EIO;
+			ret = n < 0 && errno != EPIPE ? -errno : -EPIPE;
 			atomic_fetch_sub(&s->ports_created, 1);
 		}
 	}
