@@ -50,6 +50,7 @@ struct iosurface_client {
 	size_t pool_size;
 
 	struct wl_array ports; /* struct stock_port */
+	int port_refusal; /* errno of the last ports_refused, 0 if none since the last reserve */
 
 	/* Set once the connection is lost; never cleared. */
 	atomic_bool lost;

@@ -224,6 +224,12 @@ static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager
 	memcpy(port->key, key->data, IOS_PORT_KEY_SIZE);
 }
 
+static void manager_handle_ports_refused(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t reason, uint32_t count) {
+	struct iosurface_client *c = data;
+	c->port_refusal = reason == IOSURFACE_MANAGER_V1_PORT_REFUSAL_PORT_LIMIT ? EMFILE : ENOMEM;
+}
+
 static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
 		uint32_t max_unbound_ports) {
 	struct iosurface_client *c = data;
@@ -240,6 +246,7 @@ static const struct iosurface_manager_v1_listener manager_listener = {
 	.allocator = manager_handle_allocator,
 	.state_pool = manager_handle_state_pool,
 	.port = manager_handle_port,
+	.ports_refused = manager_handle_ports_refused,
 	.done = manager_handle_done,
 };
 

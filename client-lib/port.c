@@ -27,6 +27,7 @@ static int take_port(struct iosurface_client *c, struct stock_port *out) {
 		count = c->ports.size / sizeof(struct stock_port);
 	}
 	if (count == 0) {
+		c->port_refusal = 0;
 		iosurface_manager_v1_reserve_ports(c->manager, 1);
 		int ret = client_roundtrip(c);
 		if (ret < 0) {
@@ -34,7 +35,7 @@ static int take_port(struct iosurface_client *c, struct stock_port *out) {
 		}
 		count = c->ports.size / sizeof(struct stock_port);
 		if (count == 0) {
-			return -EMFILE;
+			return c->port_refusal != 0 ? -c->port_refusal : -EMFILE;
 		}
 	}
 	struct stock_port *ports = c->ports.data;

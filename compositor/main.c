@@ -798,6 +798,7 @@ static void print_usage(FILE *f, const char *program) {
 			"      --quota-bytes N[K|M|G] bytes of surfaces one client may allocate (0: no limit)\n"
 			"      --quota-count N        surfaces one client may create (0: the module's 4096)\n"
 			"      --max-objects N        iosurface_v1 objects one client may hold\n"
+			"      --max-ports N          live ports one client may have issued (0: 4096)\n"
 			"      --allow-global-lookup  allow lookup of surfaces by global id (insecure)\n"
 			"      --no-gbm               allocate every surface in memfd, never with GBM\n"
 			"      --drm-device PATH      render node for GBM allocation\n"
@@ -870,6 +871,7 @@ enum {
 	OPT_QUOTA_BYTES,
 	OPT_QUOTA_COUNT,
 	OPT_MAX_OBJECTS,
+	OPT_MAX_PORTS,
 	OPT_ALLOW_GLOBAL_LOOKUP,
 	OPT_NO_GBM,
 	OPT_DRM_DEVICE,
@@ -886,6 +888,7 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 		{ "quota-bytes", required_argument, NULL, OPT_QUOTA_BYTES },
 		{ "quota-count", required_argument, NULL, OPT_QUOTA_COUNT },
 		{ "max-objects", required_argument, NULL, OPT_MAX_OBJECTS },
+		{ "max-ports", required_argument, NULL, OPT_MAX_PORTS },
 		{ "allow-global-lookup", no_argument, NULL, OPT_ALLOW_GLOBAL_LOOKUP },
 		{ "no-gbm", no_argument, NULL, OPT_NO_GBM },
 		{ "drm-device", required_argument, NULL, OPT_DRM_DEVICE },
@@ -953,6 +956,15 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 			} else {
 				options->iosurface.max_objects_per_client = (uint32_t)value;
 			}
+			break;
+		case OPT_MAX_PORTS:
+			if (!parse_u64(optarg, false, UINT32_MAX, &value)) {
+				fprintf(stderr,
+						"%s: invalid --max-ports '%s': expected a number from 0 to %" PRIu32 "\n",
+						program, optarg, UINT32_MAX);
+				return EXIT_USAGE;
+			}
+			options->iosurface.max_ports_per_client = (uint32_t)value;
 			break;
 		case OPT_ALLOW_GLOBAL_LOOKUP:
 			options->iosurface.allow_global_lookup = true;

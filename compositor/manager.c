@@ -82,7 +82,12 @@ static void manager_handle_reserve_ports(struct wl_client *client, struct wl_res
 				owner->unbound_count, max);
 		return;
 	}
-	for (uint32_t i = 0; i < count && ios_port_send(owner, resource); i++) {
+	for (uint32_t i = 0; i < count; i++) {
+		enum iosurface_manager_v1_port_refusal reason;
+		if (!ios_port_send(owner, resource, &reason)) {
+			iosurface_manager_v1_send_ports_refused(resource, reason, count - i);
+			break;
+		}
 	}
 }
 
@@ -99,8 +104,9 @@ void ios_owner_refill_ports(struct ios_owner *owner) {
 		return;
 	}
 	struct wl_resource *manager = wl_resource_from_link(owner->managers.next);
+	enum iosurface_manager_v1_port_refusal reason;
 	while (owner->unbound_count < owner->server->options.initial_ports &&
-			ios_port_send(owner, manager)) {
+			ios_port_send(owner, manager, &reason)) {
 	}
 }
 
@@ -253,6 +259,7 @@ void iosurface_server_options_init(struct iosurface_server_options *options) {
 	options->max_unbound_ports = 64;
 	options->initial_ports = 16;
 	options->max_surfaces_per_client = 4096;
+	options->max_ports_per_client = 4096;
 }
 
 static void handle_display_destroy(struct wl_listener *listener, void *data) {
@@ -310,6 +317,9 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 		}
 		if (server->options.max_surfaces_per_client == 0) {
 			server->options.max_surfaces_per_client = defaults.max_surfaces_per_client;
+		}
+		if (server->options.max_ports_per_client == 0) {
+			server->options.max_ports_per_client = defaults.max_ports_per_client;
 		}
 		if (server->options.initial_ports > server->options.max_unbound_ports) {
 			server->options.initial_ports = server->options.max_unbound_ports;

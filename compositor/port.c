@@ -243,9 +243,15 @@ void ios_port_finish(struct ios_server *server) {
 	}
 }
 
-/* Makes a port for owner; NULL if it may not have one or none can be made. */
-static struct ios_port *port_issue(struct ios_owner *owner, int *client_fd) {
+/* Makes a port for owner; NULL (reason set) if it may not have one or none can be made. */
+static struct ios_port *port_issue(struct ios_owner *owner, int *client_fd,
+		enum iosurface_manager_v1_port_refusal *reason) {
 	struct ios_server *server = owner->server;
+	*reason = IOSURFACE_MANAGER_V1_PORT_REFUSAL_PORT_LIMIT;
+	if (owner->live_ports >= server->options.max_ports_per_client) {
+		return NULL;
+	}
+	*reason = IOSURFACE_MANAGER_V1_PORT_REFUSAL_NO_RESOURCES;
 	if (owner->unbound_count >= server->options.max_unbound_ports ||
 			!ios_server_take_fds(server, 1)) {
 		return NULL;
@@ -313,9 +319,10 @@ error:
 	return NULL;
 }
 
-bool ios_port_send(struct ios_owner *owner, struct wl_resource *manager) {
+bool ios_port_send(struct ios_owner *owner, struct wl_resource *manager,
+		enum iosurface_manager_v1_port_refusal *reason) {
 	int client_fd;
-	struct ios_port *port = port_issue(owner, &client_fd);
+	struct ios_port *port = port_issue(owner, &client_fd, reason);
 	if (port == NULL) {
 		return false;
 	}

@@ -218,8 +218,9 @@ void ios_params_destroy(struct ios_params *params);
 /* port.c */
 bool ios_port_init(struct ios_server *server);
 void ios_port_finish(struct ios_server *server);
-/* Sends owner a new unbound port through manager; false if it cannot. */
-bool ios_port_send(struct ios_owner *owner, struct wl_resource *manager);
+/* Sends owner a new unbound port through manager; false, with the reason, if it cannot. */
+bool ios_port_send(struct ios_owner *owner, struct wl_resource *manager,
+		enum iosurface_manager_v1_port_refusal *reason);
 void ios_port_destroy(struct ios_port *port);
 /*
  * The issuer is leaving: binds what its records say, before its objects go; then an unbound

@@ -79,6 +79,12 @@ static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager
 	memcpy(port->key, key->data, 16);
 }
 
+static void manager_handle_ports_refused(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t reason, uint32_t count) {
+	struct hostile_conn *conn = data;
+	conn->ports_refused_reason = reason + 1;
+	conn->ports_refused_count = count;
+}
 
 static void manager_handle_done(void *data, struct iosurface_manager_v1 *manager,
 		uint32_t max_unbound_ports) {
@@ -95,6 +101,7 @@ static const struct iosurface_manager_v1_listener manager_listener = {
 	.allocator = manager_handle_allocator,
 	.state_pool = manager_handle_state_pool,
 	.port = manager_handle_port,
+	.ports_refused = manager_handle_ports_refused,
 	.done = manager_handle_done,
 };
 

@@ -49,6 +49,8 @@ struct hostile_conn {
 	struct hostile_port ports[HOSTILE_MAX_PORTS];
 	size_t port_count;
 	uint32_t ports_received;
+	/* The last ports_refused event: reason + 1 (0: none) and count. */
+	uint32_t ports_refused_reason, ports_refused_count;
 };
 
 struct hostile_surface {

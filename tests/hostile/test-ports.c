@@ -564,6 +564,66 @@ TEST(reserve_ports_uint32_max_is_too_many_ports) {
 	CHECK_EQ(harness_compositor_stop(hc), 0);
 }
 
+/* ---- Live ports per client ---- */
+
+#define PORT_CAP 40
+
+TEST(live_ports_beyond_the_cap_are_refused_and_come_back_when_closed) {
+	const char *args[] = { "--max-ports", "40", NULL };
+	struct harness_compositor *hc = harness_compositor_start(args);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 16, 16);
+	// Bind every port the compositor sends and keep it open: the stock is refilled until
+	// the client holds the cap, bound or not.
+	int held[PORT_CAP + 16];
+	int n = 0;
+	while (c->port_count > 0) {
+		while (c->port_count > 0) {
+			uint32_t serial;
+			int fd = hostile_take_port(c, &serial);
+			CHECK_LT(n, PORT_CAP + 16);
+			held[n++] = fd;
+			iosurface_v1_bind_port(s->proxy, serial, 0);
+		}
+		hostile_roundtrip(c);
+	}
+	CHECK_EQ(n, PORT_CAP);
+	// One more is refused, not a protocol error: the client cannot know when ports it
+	// passed on are closed elsewhere.
+	iosurface_manager_v1_reserve_ports(c->manager, 3);
+	hostile_roundtrip(c);
+	CHECK_EQ(c->port_count, 0);
+	CHECK_EQ(c->ports_refused_reason, IOSURFACE_MANAGER_V1_PORT_REFUSAL_PORT_LIMIT + 1);
+	CHECK_EQ(c->ports_refused_count, 3);
+	// The cap is per client: another one gets its whole stock and binds.
+	struct hostile_conn *other = hostile_connect();
+	CHECK_GT(other->port_count, 0);
+	CHECK_EQ(other->ports_refused_reason, 0);
+	hostile_disconnect(other);
+	// Closing ports gives room again, once the compositor sees them die.
+	for (int i = 0; i < 5; i++) {
+		close(held[--n]);
+	}
+	int64_t deadline = harness_now_ms() + harness_scale_timeout(3000);
+	while (c->port_count < 5 && harness_now_ms() < deadline) {
+		c->ports_refused_reason = 0;
+		iosurface_manager_v1_reserve_ports(c->manager, 5 - (uint32_t)c->port_count);
+		hostile_roundtrip(c);
+		if (c->port_count < 5) {
+			harness_sleep_ms(5);
+		}
+	}
+	CHECK_EQ(c->port_count, 5);
+	while (n > 0) {
+		close(held[--n]);
+	}
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
 /* ---- Identity ---- */
 
 static bool is_tmpfs(const char *dir) {
