@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hostile.h"
+#include "iosurface-common.h"
 
 // The last message libwayland-client logged: the text of a protocol error, for failures.
 static char last_log[512];
@@ -250,6 +251,33 @@ int hostile_take_port_key(struct hostile_conn *conn, uint32_t *serial, uint8_t k
 		memcpy(key, port.key, 16);
 	}
 	return port.fd;
+}
+
+static void put_le32(uint8_t *p, uint32_t v) {
+	for (int i = 0; i < 4; i++) {
+		p[i] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+void hostile_encode_record(uint8_t out[HOSTILE_RECORD_SIZE], uint32_t magic, uint32_t serial,
+		const uint8_t key[16], uint32_t id, uint32_t slot, uint32_t flags) {
+	uint8_t msg[16];
+	put_le32(msg, serial);
+	put_le32(msg + 4, id);
+	put_le32(msg + 8, slot);
+	put_le32(msg + 12, flags);
+	uint64_t tag = ios_siphash24(key, msg, sizeof(msg));
+	put_le32(out, magic);
+	memcpy(out + 4, msg + 4, 12);
+	put_le32(out + 16, (uint32_t)tag);
+	put_le32(out + 20, (uint32_t)(tag >> 32));
+}
+
+void hostile_write_record(int port, uint32_t serial, const uint8_t key[16], uint32_t id,
+		uint32_t slot, uint32_t flags) {
+	uint8_t rec[HOSTILE_RECORD_SIZE];
+	hostile_encode_record(rec, 0x49535054u, serial, key, id, slot, flags);
+	CHECK_EQ(write(port, rec, sizeof(rec)), (ssize_t)sizeof(rec));
 }
 
 /* ---- Surfaces ---- */
