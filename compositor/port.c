@@ -28,9 +28,10 @@
  * port's key, which the compositor told the issuer's connection alone. The request needs no
  * tag: the connection it comes through is the issuer's.
  *
- * A port stays on its issuer's list until bind_port names it, even if it died first (a
- * holder can kill an unbound port by a bad record, or by taking the record and closing its
- * copy): the request still counts the bind in the slot, so the issuer's figures converge.
+ * A port that dies before bind_port names it (a holder can kill an unbound port by a bad
+ * record, or by taking the record out and closing its copy) is kept, with no descriptor, on
+ * its issuer's dead_ports until the request comes: the request still counts the bind in the
+ * slot, so the issuer's figures converge.
  *
  * Read ends are watched by one epoll set of the module's, itself watched by the event loop,
  * so a port costs one descriptor and no wl_event_source.
