@@ -508,7 +508,8 @@ IOSURFACE_EXPORT int iosurface_set_notify(struct iosurface *s, uint32_t events,
  * A new port: a descriptor holding a reference to the surface, owned by the caller, to pass
  * to any process; close() in every process ends it. No round trip. -EACCES on a read-only
  * surface, -EMFILE if the compositor gives this client no more ports (it has as many live
- * ports as one client may: close some), -EPIPE once the connection is lost (never SIGPIPE).
+ * ports as one client may: close some), -ENOMEM if it could not make one, -EPIPE once the
+ * connection is lost (never SIGPIPE).
  * Only this process can bind the port: whoever else holds the descriptor cannot make it name
  * anything else, or give more access than was asked.
  */
