@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <wayland-client.h>
 
@@ -16,6 +17,7 @@
 struct stock_port {
 	int fd;
 	uint32_t serial;
+	uint8_t key[IOS_PORT_KEY_SIZE]; /* authenticates the record; never leaves the process */
 };
 
 struct ticket {
@@ -59,6 +61,10 @@ struct iosurface_client {
 	/* create_from_memory requests sent, and the alloc sizes of the last IOS_MAX_TICKETS. */
 	uint32_t adopt_sent;
 	uint32_t adopt_bytes[IOS_MAX_TICKETS];
+	int port_refusal; /* errno of the last ports_refused, 0 if none since the last reserve */
+
+	/* Set once the connection is lost; never cleared. */
+	atomic_bool lost;
 
 	struct wl_list surfaces; /* iosurface.link */
 	struct wl_array notifications; /* struct pending_notify, delivered outside the lock */
@@ -101,6 +107,7 @@ struct iosurface {
 	atomic_uint ports_created;
 	/* Which create_from_memory made it (client->adopt_sent then); 0 once it is known handled. */
 	uint32_t adopt_seq;
+	atomic_bool lost; /* the client's connection is lost: only use_count is known */
 
 	/* Answers being collected by the thread that holds the client lock. */
 	bool done, failed;
@@ -121,9 +128,26 @@ struct iosurface {
 void client_lock(struct iosurface_client *c);
 /* Unlocks, then runs the notification callbacks queued meanwhile. */
 void client_unlock(struct iosurface_client *c);
+/*
+ * Marks the connection lost (once), with every surface of the client; returns -EPIPE. The
+ * lock is held. Every call that needs the compositor goes through one of the functions below,
+ * which call it when libwayland reports an error, whatever the cause: the compositor exited
+ * or dropped this client, for a protocol error of the library's or (on a shared wl_display)
+ * of the application's.
+ */
+int client_lost(struct iosurface_client *c);
+/* 0, or -EPIPE if the connection is known to be lost. Lock held. */
+int client_check(struct iosurface_client *c);
 int client_flush(struct iosurface_client *c);
 int client_roundtrip(struct iosurface_client *c);
+/* One blocking wl_display_dispatch_queue(); 0 or -EPIPE. */
+int client_dispatch(struct iosurface_client *c);
 int client_dispatch_nonblock(struct iosurface_client *c);
+/*
+ * write(2) that never raises SIGPIPE in the application, even into a pipe with no reader
+ * (it fails with EPIPE then), and leaves a SIGPIPE already pending where it was.
+ */
+ssize_t ios_write_nosignal(int fd, const void *buf, size_t len);
 void client_queue_notify(struct iosurface_client *c, struct iosurface *s, uint32_t event,
 		uint32_t seed);
 

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -50,11 +51,34 @@ void client_unlock(struct iosurface_client *c) {
 
 /* ---- Talking to the compositor ---- */
 
+int client_lost(struct iosurface_client *c) {
+	if (!atomic_load_explicit(&c->lost, memory_order_relaxed)) {
+		ios_log(IOSURFACE_LOG_ERROR, "the connection to the compositor is lost (%s)",
+				strerror(wl_display_get_error(c->display)));
+		atomic_store(&c->lost, true);
+		// Use-count reads see it with no system call and no lock.
+		struct iosurface *s;
+		wl_list_for_each(s, &c->surfaces, link) {
+			atomic_store(&s->lost, true);
+		}
+	}
+	return -EPIPE;
+}
+
+int client_check(struct iosurface_client *c) {
+	if (atomic_load_explicit(&c->lost, memory_order_relaxed) ||
+			wl_display_get_error(c->display) != 0) {
+		return client_lost(c);
+	}
+	return 0;
+}
+
 int client_flush(struct iosurface_client *c) {
 	// A full socket buffer must not lose a request the caller was promised was sent.
+	// libwayland sends with MSG_NOSIGNAL: a closed socket gives EPIPE, not SIGPIPE.
 	while (wl_display_flush(c->display) < 0) {
 		if (errno != EAGAIN) {
-			return -errno;
+			return client_lost(c);
 		}
 		struct pollfd pfd = { wl_display_get_fd(c->display), POLLOUT, 0 };
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
@@ -66,8 +90,14 @@ int client_flush(struct iosurface_client *c) {
 
 int client_roundtrip(struct iosurface_client *c) {
 	if (wl_display_roundtrip_queue(c->display, c->queue) < 0) {
-		int err = wl_display_get_error(c->display);
-		return -(err != 0 ? err : EPIPE);
+		return client_lost(c);
+	}
+	return 0;
+}
+
+int client_dispatch(struct iosurface_client *c) {
+	if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
+		return client_lost(c);
 	}
 	return 0;
 }
@@ -75,20 +105,44 @@ int client_roundtrip(struct iosurface_client *c) {
 int client_dispatch_nonblock(struct iosurface_client *c) {
 	while (wl_display_prepare_read_queue(c->display, c->queue) != 0) {
 		if (wl_display_dispatch_queue_pending(c->display, c->queue) < 0) {
-			return -EPIPE;
+			return client_lost(c);
 		}
 	}
 	wl_display_flush(c->display);
 	struct pollfd pfd = { wl_display_get_fd(c->display), POLLIN, 0 };
 	if (poll(&pfd, 1, 0) > 0) {
 		if (wl_display_read_events(c->display) < 0) {
-			return -EPIPE;
+			return client_lost(c);
 		}
 	} else {
 		wl_display_cancel_read(c->display);
 	}
 	int n = wl_display_dispatch_queue_pending(c->display, c->queue);
-	return n < 0 ? -EPIPE : n;
+	return n < 0 ? client_lost(c) : n;
+}
+
+ssize_t ios_write_nosignal(int fd, const void *buf, size_t len) {
+	// Writing into a pipe whose reader is gone raises SIGPIPE, and pipes have no
+	// MSG_NOSIGNAL. Blocked in this thread, the signal stays pending instead; the one this
+	// write made is taken back, and one that was pending before is left alone.
+	sigset_t pipe_set, old_mask, pending;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+	bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	ssize_t n;
+	do {
+		n = write(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	int err = errno;
+	if (n < 0 && err == EPIPE && !was_pending) {
+		const struct timespec now = { 0, 0 };
+		while (sigtimedwait(&pipe_set, NULL, &now) < 0 && errno == EINTR) {
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	errno = err;
+	return n;
 }
 
 /* ---- Manager events ---- */
@@ -152,14 +206,28 @@ static void manager_handle_state_pool(void *data, struct iosurface_manager_v1 *m
 }
 
 static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager, int32_t fd,
-		uint32_t serial) {
+		uint32_t serial, struct wl_array *key) {
 	struct iosurface_client *c = data;
+	if (key->size != IOS_PORT_KEY_SIZE) {
+		ios_log(IOSURFACE_LOG_ERROR, "port %u: a key of %zu bytes, not %d: port dropped", serial,
+				key->size, IOS_PORT_KEY_SIZE);
+		close(fd);
+		return;
+	}
 	struct stock_port *port = wl_array_add(&c->ports, sizeof(*port));
 	if (port == NULL) {
 		close(fd);
 		return;
 	}
-	*port = (struct stock_port){ fd, serial };
+	port->fd = fd;
+	port->serial = serial;
+	memcpy(port->key, key->data, IOS_PORT_KEY_SIZE);
+}
+
+static void manager_handle_ports_refused(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t reason, uint32_t count) {
+	struct iosurface_client *c = data;
+	c->port_refusal = reason == IOSURFACE_MANAGER_V1_PORT_REFUSAL_PORT_LIMIT ? EMFILE : ENOMEM;
 }
 
 static void manager_handle_ticket(void *data, struct iosurface_manager_v1 *manager,
@@ -189,6 +257,7 @@ static const struct iosurface_manager_v1_listener manager_listener = {
 	.state_pool = manager_handle_state_pool,
 	.port = manager_handle_port,
 	.ticket = manager_handle_ticket,
+	.ports_refused = manager_handle_ports_refused,
 	.done = manager_handle_done,
 };
 
@@ -351,6 +420,10 @@ IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *c) {
 	struct stock_port *port;
 	wl_array_for_each(port, &c->ports) {
 		close(port->fd);
+	}
+	// The keys authenticate bindings: leave none in freed memory.
+	if (c->ports.data != NULL) {
+		explicit_bzero(c->ports.data, c->ports.alloc);
 	}
 	wl_array_release(&c->ports);
 	wl_array_release(&c->tickets);

@@ -2,11 +2,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client-private.h"
 
 static void log_stderr(enum iosurface_log_level level, const char *message) {
-	fprintf(stderr, "libiosurface: %s\n", message);
+	// Not stdio: a standard error whose reader is gone must not raise SIGPIPE.
+	char line[560];
+	int len = snprintf(line, sizeof(line), "libiosurface: %s\n", message);
+	if (len > 0) {
+		ios_write_nosignal(STDERR_FILENO, line,
+				(size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
+	}
 }
 
 static enum iosurface_log_level log_level = IOSURFACE_LOG_SILENT;

@@ -1,5 +1,4 @@
 #define _GNU_SOURCE
-#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@ static int take_port(struct iosurface_client *c, struct stock_port *out) {
 		count = c->ports.size / sizeof(struct stock_port);
 	}
 	if (count == 0) {
+		c->port_refusal = 0;
 		iosurface_manager_v1_reserve_ports(c->manager, 1);
 		int ret = client_roundtrip(c);
 		if (ret < 0) {
@@ -35,11 +35,12 @@ static int take_port(struct iosurface_client *c, struct stock_port *out) {
 		}
 		count = c->ports.size / sizeof(struct stock_port);
 		if (count == 0) {
-			return -EMFILE;
+			return c->port_refusal != 0 ? -c->port_refusal : -EMFILE;
 		}
 	}
 	struct stock_port *ports = c->ports.data;
 	*out = ports[count - 1];
+	explicit_bzero(&ports[count - 1], sizeof(ports[count - 1]));
 	c->ports.size -= sizeof(struct stock_port);
 	return 0;
 }
@@ -53,34 +54,38 @@ static int create_port(struct iosurface *s, bool read_only) {
 		return -EPIPE;
 	}
 	client_lock(c);
-	struct stock_port port = { -1, 0 };
+	struct stock_port port = { .fd = -1 };
+	int ret = client_check(c);
 	// A port must find its surface even if this process exits right after passing it on,
 	// when the compositor drops what it has not read yet: so the surface must exist there.
-	int ret = surface_wait_adopted(s);
+	if (ret == 0) {
+		ret = surface_wait_adopted(s);
+	}
 	if (ret == 0) {
 		ret = take_port(c, &port);
 	}
 	if (ret == 0) {
 		// The record in the pipe outlives this process; the request keeps the order of this
-		// connection's requests. The compositor binds on whichever it reads first.
+		// connection's requests. The compositor binds on whichever it reads first, and
+		// trusts the record only through its tag, which only this process can compute.
 		struct ios_port_record record = {
-			htole32(IOS_PORT_MAGIC),
-			htole32(s->id),
-			htole32(s->slot_index),
-			htole32(read_only ? IOS_PORT_FLAG_READ_ONLY : 0),
+			.surface_id = s->id,
+			.slot = s->slot_index,
+			.flags = read_only ? IOS_PORT_FLAG_READ_ONLY : 0,
 		};
+		uint8_t buf[IOS_PORT_RECORD_SIZE];
+		ios_port_record_encode(port.key, port.serial, &record, buf);
 		// Counted before the compositor can count it, so that this process never sees the
 		// compositor's figure ahead of its own.
 		atomic_fetch_add(&s->ports_created, 1);
-		ssize_t n;
-		do {
-			n = write(port.fd, &record, sizeof(record));
-		} while (n < 0 && errno == EINTR);
-		if (n != (ssize_t)sizeof(record)) {
-			ret = n < 0 ? -errno : -EIO;
+		// The compositor may be gone, and the pipe's read end with it: no SIGPIPE.
+		ssize_t n = ios_write_nosignal(port.fd, buf, sizeof(buf));
+		if (n != (ssize_t)sizeof(buf)) {
+			ret = n < 0 && errno != EPIPE ? -errno : -EPIPE;
 			atomic_fetch_sub(&s->ports_created, 1);
 		}
 	}
+	explicit_bzero(port.key, sizeof(port.key));
 	if (ret == 0) {
 		iosurface_v1_bind_port(s->proxy, port.serial, read_only ? 1 : 0);
 		// Flushed before the caller can pass the descriptor on.

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/dma-buf.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -213,9 +214,7 @@ int surface_wait_ready(struct iosurface *s) {
 	struct iosurface_client *c = s->client;
 	int ret = client_flush(c);
 	while (ret == 0 && !s->done && !s->failed) {
-		if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
-			ret = -EPIPE;
-		}
+		ret = client_dispatch(c);
 	}
 	if (ret < 0) {
 		return ret;
@@ -523,6 +522,16 @@ static int create_in_own_memory(struct iosurface_client *c, const struct iosurfa
 			p->global || c->pool == NULL || c->pool_shared) {
 		return -EAGAIN;
 	}
+	// Nothing here waits on the compositor, so ask the socket whether it is still there:
+	// a lost compositor gives -EPIPE, as every other call does.
+	int ret = client_check(c);
+	if (ret < 0) {
+		return ret;
+	}
+	struct pollfd pfd = { wl_display_get_fd(c->display), 0, 0 };
+	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR))) {
+		return client_lost(c);
+	}
 	size_t tickets = c->tickets.size / sizeof(struct ticket);
 	if (tickets < IOS_TICKET_STOCK / 4) {
 		// New tickets come as the compositor adopts surfaces; pick them up cheaply.
@@ -532,7 +541,7 @@ static int create_in_own_memory(struct iosurface_client *c, const struct iosurfa
 	if (tickets == 0) {
 		return -EAGAIN;
 	}
-	int ret = check_quota(c, layout->alloc_size);
+	ret = check_quota(c, layout->alloc_size);
 	if (ret < 0) {
 		return ret;
 	}
@@ -955,6 +964,11 @@ IOSURFACE_EXPORT int32_t iosurface_get_use_count(struct iosurface *s) {
 }
 
 IOSURFACE_EXPORT uint32_t iosurface_get_global_use_count(struct iosurface *s) {
+	if (atomic_load_explicit(&s->lost, memory_order_relaxed)) {
+		// The compositor's figure went with the connection, and so did every port (each
+		// port is a pipe the compositor read): this process's own share is all that is known.
+		return atomic_load_explicit(&s->use_count, memory_order_relaxed) > 0 ? 1 : 0;
+	}
 	const _Atomic uint32_t *slot = s->slot;
 	uint32_t use, self, ports_counted, seq;
 	// The words come from one update of the compositor's (a sequence lock: it makes the
@@ -1007,9 +1021,7 @@ IOSURFACE_EXPORT int iosurface_set_purgeable(struct iosurface *s, uint32_t new_s
 	iosurface_v1_set_purgeable(s->proxy, new_state);
 	int ret = client_flush(c);
 	while (ret == 0 && !s->purgeable_done) {
-		if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
-			ret = -EPIPE;
-		}
+		ret = client_dispatch(c);
 	}
 	if (ret == 0 && old_state != NULL) {
 		*old_state = s->purgeable_old;
@@ -1061,15 +1073,24 @@ IOSURFACE_EXPORT struct wl_buffer *iosurface_create_wl_buffer(struct iosurface *
 		return NULL;
 	}
 	client_lock(c);
-	struct wl_buffer *buffer = iosurface_v1_create_buffer(s->proxy);
+	int err = -client_check(c);
+	struct wl_buffer *buffer = NULL;
+	if (err == 0 && s->proxy != NULL) {
+		buffer = iosurface_v1_create_buffer(s->proxy);
+		err = buffer == NULL ? ENOMEM : 0;
+	}
 	if (buffer != NULL) {
 		// The application attaches it and listens for release on its own queue.
 		wl_proxy_set_queue((struct wl_proxy *)buffer, NULL);
-		client_flush(c);
+		err = -client_flush(c);
+		if (err != 0) {
+			wl_buffer_destroy(buffer);
+			buffer = NULL;
+		}
 	}
 	client_unlock(c);
 	if (buffer == NULL) {
-		errno = ENOMEM;
+		errno = err != 0 ? err : EPIPE;
 	}
 	return buffer;
 }

@@ -130,9 +130,7 @@ static struct iosurface_value *query_values(struct iosurface *s, const char *key
 	iosurface_v1_get_values(s->proxy, key);
 	int ret = client_flush(c);
 	while (ret == 0 && !s->values_done) {
-		if (wl_display_dispatch_queue(c->display, c->queue) < 0) {
-			ret = -EPIPE;
-		}
+		ret = client_dispatch(c);
 	}
 	s->query = NULL;
 	client_unlock(c);

@@ -68,11 +68,29 @@ enum ios_slot_flags {
 
 #define IOS_PORT_MAGIC 0x49535054u /* "ISPT" */
 #define IOS_PORT_FLAG_READ_ONLY 1u
+#define IOS_PORT_KEY_SIZE 16
+/* The magic, the three fields and a 64-bit tag, all little-endian. */
+#define IOS_PORT_RECORD_SIZE 24
 
-/* Written by the issuer into a port it binds; four little-endian words. */
+/* What the issuer writes into a port it binds. */
 struct ios_port_record {
-	uint32_t magic, surface_id, slot, flags;
+	uint32_t surface_id, slot, flags;
 };
+
+/* SipHash-2-4 of len bytes under a 128-bit key (the key's bytes read as two LE words). */
+uint64_t ios_siphash24(const uint8_t key[IOS_PORT_KEY_SIZE], const void *data, size_t len);
+
+/* Writes the record for the port with the given serial and key, tag included. */
+void ios_port_record_encode(const uint8_t key[IOS_PORT_KEY_SIZE], uint32_t serial,
+		const struct ios_port_record *record, uint8_t out[IOS_PORT_RECORD_SIZE]);
+
+/*
+ * Reads a record written for the port with the given serial and key. Returns false, record
+ * untouched, if the magic is wrong or the tag does not match what the key gives for the
+ * serial and the fields (compared in constant time).
+ */
+bool ios_port_record_decode(const uint8_t key[IOS_PORT_KEY_SIZE], uint32_t serial,
+		const uint8_t in[IOS_PORT_RECORD_SIZE], struct ios_port_record *record);
 
 /* ---- Formats ---- */
 

@@ -805,6 +805,7 @@ static void print_usage(FILE *f, const char *program) {
 			"      --max-value-bytes N[K|M|G]  value bytes of one process's surfaces\n"
 			"      --max-fds-per-process N  descriptors one process's surfaces and ports may\n"
 			"                             hold (0: a quarter of the budget)\n"
+			"      --max-ports N          live ports one client may have issued (0: 4096)\n"
 			"      --allow-global-lookup  allow lookup of surfaces by global id (insecure)\n"
 			"      --no-gbm               allocate every surface in memfd, never with GBM\n"
 			"      --drm-device PATH      render node for GBM allocation\n"
@@ -881,6 +882,7 @@ enum {
 	OPT_MAX_PARAMS,
 	OPT_MAX_VALUE_BYTES,
 	OPT_MAX_FDS_PER_PROCESS,
+	OPT_MAX_PORTS,
 	OPT_ALLOW_GLOBAL_LOOKUP,
 	OPT_NO_GBM,
 	OPT_DRM_DEVICE,
@@ -901,6 +903,7 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 		{ "max-params", required_argument, NULL, OPT_MAX_PARAMS },
 		{ "max-value-bytes", required_argument, NULL, OPT_MAX_VALUE_BYTES },
 		{ "max-fds-per-process", required_argument, NULL, OPT_MAX_FDS_PER_PROCESS },
+		{ "max-ports", required_argument, NULL, OPT_MAX_PORTS },
 		{ "allow-global-lookup", no_argument, NULL, OPT_ALLOW_GLOBAL_LOOKUP },
 		{ "no-gbm", no_argument, NULL, OPT_NO_GBM },
 		{ "drm-device", required_argument, NULL, OPT_DRM_DEVICE },
@@ -987,6 +990,15 @@ static int parse_options(int argc, char *argv[], struct options *options) {
 			*field = (uint32_t)value;
 			break;
 		}
+		case OPT_MAX_PORTS:
+			if (!parse_u64(optarg, false, UINT32_MAX, &value)) {
+				fprintf(stderr,
+						"%s: invalid --max-ports '%s': expected a number from 0 to %" PRIu32 "\n",
+						program, optarg, UINT32_MAX);
+				return EXIT_USAGE;
+			}
+			options->iosurface.max_ports_per_client = (uint32_t)value;
+			break;
 		case OPT_ALLOW_GLOBAL_LOOKUP:
 			options->iosurface.allow_global_lookup = true;
 			break;

@@ -79,16 +79,6 @@ static void manager_handle_lookup(struct wl_client *client, struct wl_resource *
 	ios_handle_attach(handle, surface, false);
 }
 
-static void send_port(struct ios_owner *owner, struct wl_resource *manager) {
-	int client_fd;
-	struct ios_port *port = ios_port_issue(owner, &client_fd);
-	if (port == NULL) {
-		return;
-	}
-	iosurface_manager_v1_send_port(manager, client_fd, port->serial);
-	close(client_fd);
-}
-
 static void manager_handle_reserve_ports(struct wl_client *client, struct wl_resource *resource,
 		uint32_t count) {
 	struct ios_owner *owner = owner_from_manager(resource);
@@ -100,7 +90,11 @@ static void manager_handle_reserve_ports(struct wl_client *client, struct wl_res
 		return;
 	}
 	for (uint32_t i = 0; i < count; i++) {
-		send_port(owner, resource);
+		enum iosurface_manager_v1_port_refusal reason;
+		if (!ios_port_send(owner, resource, &reason)) {
+			iosurface_manager_v1_send_ports_refused(resource, reason, count - i);
+			break;
+		}
 	}
 }
 
@@ -117,12 +111,9 @@ void ios_owner_refill_ports(struct ios_owner *owner) {
 		return;
 	}
 	struct wl_resource *manager = wl_resource_from_link(owner->managers.next);
-	while (owner->unbound_count < owner->server->options.initial_ports) {
-		uint32_t before = owner->unbound_count;
-		send_port(owner, manager);
-		if (owner->unbound_count == before) {
-			break;
-		}
+	enum iosurface_manager_v1_port_refusal reason;
+	while (owner->unbound_count < owner->server->options.initial_ports &&
+			ios_port_send(owner, manager, &reason)) {
 	}
 }
 
@@ -294,11 +285,7 @@ static void owner_destroy(struct ios_owner *owner) {
 	// wl_client_destroy() emits its destroy signal before it destroys the client's
 	// resources, so everything that points at the owner is cut loose here. Ports first:
 	// their records may name objects about to go.
-	ios_port_drain_issued(owner);
-	struct ios_port *port, *port_tmp;
-	wl_list_for_each_safe(port, port_tmp, &owner->unbound_ports, link) {
-		ios_port_orphan(port);
-	}
+	ios_port_issuer_gone(owner);
 	struct ios_handle *handle, *handle_tmp;
 	wl_list_for_each_safe(handle, handle_tmp, &owner->handles, owner_link) {
 		ios_handle_destroy(handle);
@@ -389,6 +376,8 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 	wl_list_init(&owner->handles);
 	wl_list_init(&owner->params);
 	wl_list_init(&owner->unbound_ports);
+	wl_list_init(&owner->issued_ports);
+	wl_list_init(&owner->dead_ports);
 	wl_list_init(&owner->created);
 	owner->next_port_serial = 1;
 	owner->client_destroy.notify = owner_handle_client_destroy;
@@ -469,6 +458,7 @@ void iosurface_server_options_init(struct iosurface_server_options *options) {
 	options->max_handles_per_surface = 256;
 	options->max_params_per_process = 4096;
 	options->max_value_bytes_per_process = 32u << 20;
+	options->max_ports_per_client = 4096;
 }
 
 /* A quarter of the machine's memory, or 4 GiB when it cannot be read. */
@@ -545,6 +535,9 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 		}
 		if (server->options.max_value_bytes_per_process == 0) {
 			server->options.max_value_bytes_per_process = defaults.max_value_bytes_per_process;
+		}
+		if (server->options.max_ports_per_client == 0) {
+			server->options.max_ports_per_client = defaults.max_ports_per_client;
 		}
 		if (server->options.initial_ports > server->options.max_unbound_ports) {
 			server->options.initial_ports = server->options.max_unbound_ports;

@@ -1,10 +1,10 @@
 #define _GNU_SOURCE
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,11 +17,21 @@
  * identifies the port in any descriptor a client sends back, and the read end reports a
  * hang-up when the last write end is closed, in whatever process that happens.
  *
- * A client binds a port twice over: it writes a 16-byte record into the pipe, then sends
- * bind_port. The request keeps the binding in order with the client's other requests; the
- * record survives the client, so a port exported just before its issuer exits (whose last
- * requests libwayland drops when the connection hangs up) or redeemed before the request is
- * read still finds its surface. Whichever comes first binds; the slot's bind count moves once.
+ * A client binds a port twice over: it writes a record into the pipe, then sends bind_port.
+ * The request keeps the binding in order with the client's other requests; the record
+ * survives the client, so a port exported just before its issuer exits (whose last requests
+ * libwayland drops when the connection hangs up) or redeemed before the request is read still
+ * finds its surface. Whichever comes first binds; the slot's bind count moves once.
+ *
+ * Whoever holds the descriptor can open the pipe for reading through /proc and put a record
+ * of its own in place of the issuer's, so a record counts only if its tag checks out under the
+ * port's key, which the compositor told the issuer's connection alone. The request needs no
+ * tag: the connection it comes through is the issuer's.
+ *
+ * A port that dies before bind_port names it (a holder can kill an unbound port by a bad
+ * record, or by taking the record out and closing its copy) is kept, with no descriptor, on
+ * its issuer's dead_ports until the request comes: the request still counts the bind in the
+ * slot, so the issuer's figures converge.
  *
  * Read ends are watched by one epoll set of the module's, itself watched by the event loop,
  * so a port costs one descriptor and no wl_event_source.
@@ -44,15 +54,6 @@ static struct ios_port *port_from_stat(struct ios_server *server, const struct s
 	return port != NULL && port->dev == st->st_dev ? port : NULL;
 }
 
-static bool owner_holds_ticket(struct ios_owner *owner, uint32_t surface_id, uint32_t slot) {
-	for (uint32_t i = 0; i < owner->ticket_count; i++) {
-		if (owner->tickets[i].surface_id == surface_id && owner->tickets[i].slot == slot) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static void fail_pending(struct ios_port *port, const char *why) {
 	struct ios_handle *handle, *tmp;
 	wl_list_for_each_safe(handle, tmp, &port->pending, pending_link) {
@@ -67,48 +68,57 @@ static void fail_pending(struct ios_port *port, const char *why) {
 	}
 }
 
-static void port_free(struct ios_port *port) {
-	wl_list_remove(&port->server_link);
-	free(port);
-}
-
-/* Takes the port off its issuer's list, once bind_port came or the issuer is gone. */
+/* Takes the port off its issuer's stock: bind_port named it, it died, or the issuer left. */
 static void port_unlist(struct ios_port *port) {
 	wl_list_remove(&port->link);
 	wl_list_init(&port->link);
+	port->listed = false;
 	port->issuer->unbound_count--;
 	port->server->unbound_port_count--;
-	port->issuer = NULL;
 }
 
-/* The port's last write end is gone, or the port is being torn down. */
+/* The port's last write end is gone, a bad record killed it, or it is being torn down. */
 void ios_port_destroy(struct ios_port *port) {
 	struct ios_server *server = port->server;
 	fail_pending(port, "the port died before it was bound");
-	ios_table_remove(&server->ports_by_inode, port->key);
+	ios_table_remove(&server->ports_by_inode, port->ino);
 	epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
 	close(port->read_fd);
+	port->read_fd = -1;
 	ios_account_release_fds(port->account, 1);
+	port->account = NULL;
+	wl_list_remove(&port->server_link);
+	port->dead = true;
 	if (port->surface != NULL) {
 		struct ios_surface *surface = port->surface;
+		port->surface = NULL;
 		server->port_count--;
 		surface->ports--;
 		ios_surface_update_state(surface);
 		ios_surface_unref(surface);
 	}
-	// Dead, it leaves its issuer's stock at once. A bind_port still on its way finds nothing
-	// and moves nothing: either the port's record was read (and counted) first, which the
-	// epoll handler and port_read make sure of, or the client never followed the protocol.
-	if (port->issuer != NULL) {
-		port_unlist(port);
+	struct ios_owner *issuer = port->issuer;
+	if (issuer == NULL) {
+		free(port);
+		return;
 	}
-	port_free(port);
-}
-
-void ios_port_orphan(struct ios_port *port) {
+	issuer->live_ports--;
+	wl_list_remove(&port->issuer_link);
+	if (!port->listed) {
+		free(port);
+		return;
+	}
+	// It leaves the stock at once, but is kept, with no descriptor, until bind_port names
+	// it, so that the request still counts the bind. Only the newest few are kept: an
+	// issuer that follows the protocol has its request on the way, and one that closes
+	// ports it never binds must not make the compositor remember them all.
 	port_unlist(port);
-	if (port->surface == NULL) {
-		ios_port_destroy(port);
+	wl_list_insert(issuer->dead_ports.prev, &port->link);
+	if (++issuer->dead_count > server->options.max_unbound_ports) {
+		struct ios_port *oldest = wl_container_of(issuer->dead_ports.next, oldest, link);
+		wl_list_remove(&oldest->link);
+		issuer->dead_count--;
+		free(oldest);
 	}
 }
 
@@ -139,45 +149,71 @@ static void bind_to(struct ios_port *port, struct ios_handle *handle, bool read_
 }
 
 /*
+ * The issuer's object a record may bind through, or NULL if the record is not whole, its tag
+ * is not the one the port's key gives, or it names what the issuer may not bind.
+ */
+static bool owner_holds_ticket(struct ios_owner *owner, uint32_t surface_id, uint32_t slot) {
+	for (uint32_t i = 0; i < owner->ticket_count; i++) {
+		if (owner->tickets[i].surface_id == surface_id && owner->tickets[i].slot == slot) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The object an authentic record names, or NULL. *later is set when the record is the
+ * issuer's and names a surface it created with no round trip, whose create_from_memory is
+ * still on its way: then bind_port, which follows it on the connection, binds the port.
+ */
+static struct ios_handle *record_handle(struct ios_port *port, const uint8_t *buf, size_t len,
+		bool *read_only, bool *later) {
+	struct ios_port_record record;
+	*later = false;
+	if (len < IOS_PORT_RECORD_SIZE ||
+			!ios_port_record_decode(port->secret, port->serial, buf, &record)) {
+		return NULL;
+	}
+	// From here on the record is the issuer's own: what it names is checked as bind_port
+	// checks it, since a buggy issuer could write anything.
+	struct ios_owner *owner = port->issuer;
+	if (record.slot >= owner->next_slot || (record.flags & ~IOS_PORT_FLAG_READ_ONLY)) {
+		return NULL;
+	}
+	struct ios_handle *handle = ((struct ios_handle **)owner->slot_handles.data)[record.slot];
+	*read_only = (record.flags & IOS_PORT_FLAG_READ_ONLY) != 0;
+	if (handle == NULL && owner_holds_ticket(owner, record.surface_id, record.slot)) {
+		*later = true;
+		return NULL;
+	}
+	if (handle == NULL || handle->surface == NULL || handle->surface->id != record.surface_id ||
+			(handle->read_only && !*read_only)) {
+		return NULL;
+	}
+	return handle;
+}
+
+/*
  * Reads what was written into the port. The first record of a port not bound yet binds it,
- * if it names one of the issuer's own objects it may bind through; anything else is drained
- * and ignored. A malformed first record kills the port: returns false then, the port freed.
+ * if it is the issuer's (its tag checks out) and names an object the issuer may bind through;
+ * anything else is drained and ignored. A bad first record kills the port: returns false
+ * then, and the port must not be touched again.
  */
 static bool port_read(struct ios_port *port) {
 	uint8_t buf[256];
 	ssize_t n;
 	while ((n = read(port->read_fd, buf, sizeof(buf))) > 0) {
-		if (port->surface != NULL || port->issuer == NULL || port->record_seen) {
+		if (port->surface != NULL || !port->listed || port->record_seen) {
 			continue;
 		}
 		port->record_seen = true;
-		struct ios_port_record record;
-		if ((size_t)n < sizeof(record)) {
-			wlr_log(WLR_DEBUG, "iosurface: port %u: short record", port->serial);
-			ios_port_destroy(port);
-			return false;
-		}
-		memcpy(&record, buf, sizeof(record));
-		record.magic = le32toh(record.magic);
-		record.surface_id = le32toh(record.surface_id);
-		record.slot = le32toh(record.slot);
-		record.flags = le32toh(record.flags);
-		struct ios_owner *owner = port->issuer;
-		struct ios_handle *handle = NULL;
-		if (record.slot < owner->next_slot) {
-			handle = ((struct ios_handle **)owner->slot_handles.data)[record.slot];
-		}
-		if (handle == NULL && record.magic == IOS_PORT_MAGIC &&
-				owner_holds_ticket(owner, record.surface_id, record.slot)) {
-			// A surface the issuer created with no round trip, whose create_from_memory
-			// is still on its way: the bind_port request after it binds the port.
+		bool read_only = false, later = false;
+		struct ios_handle *handle = record_handle(port, buf, (size_t)n, &read_only, &later);
+		if (later) {
 			continue;
 		}
-		bool read_only = (record.flags & IOS_PORT_FLAG_READ_ONLY) != 0;
-		if (record.magic != IOS_PORT_MAGIC || (record.flags & ~IOS_PORT_FLAG_READ_ONLY) ||
-				handle == NULL || handle->surface == NULL ||
-				handle->surface->id != record.surface_id || (handle->read_only && !read_only)) {
-			wlr_log(WLR_DEBUG, "iosurface: port %u: record refused", port->serial);
+		if (handle == NULL) {
+			wlr_log(WLR_DEBUG, "iosurface: port %u: record refused (%zd bytes)", port->serial, n);
 			ios_port_destroy(port);
 			return false;
 		}
@@ -231,43 +267,70 @@ void ios_port_finish(struct ios_server *server) {
 	}
 }
 
-struct ios_port *ios_port_issue(struct ios_owner *owner, int *client_fd) {
+/* Makes a port for owner; NULL (reason set) if it may not have one or none can be made. */
+static struct ios_port *port_issue(struct ios_owner *owner, int *client_fd,
+		enum iosurface_manager_v1_port_refusal *reason) {
 	struct ios_server *server = owner->server;
+	*reason = IOSURFACE_MANAGER_V1_PORT_REFUSAL_PORT_LIMIT;
+	if (owner->live_ports >= server->options.max_ports_per_client) {
+		return NULL;
+	}
+	*reason = IOSURFACE_MANAGER_V1_PORT_REFUSAL_NO_RESOURCES;
 	if (owner->unbound_count >= server->options.max_unbound_ports ||
 			ios_account_take_fds(owner->account, 1) != 0) {
+		return NULL;
+	}
+	struct ios_port *port = calloc(1, sizeof(*port));
+	if (port == NULL) {
+		wlr_log(WLR_ERROR, "iosurface: out of memory for a port");
+		ios_account_release_fds(owner->account, 1);
+		return NULL;
+	}
+	// The key that authenticates the issuer's record; only its connection is told.
+	ssize_t got;
+	do {
+		got = getrandom(port->secret, sizeof(port->secret), 0);
+	} while (got < 0 && errno == EINTR);
+	if (got != (ssize_t)sizeof(port->secret)) {
+		wlr_log_errno(WLR_ERROR, "iosurface: cannot draw a port key");
+		ios_account_release_fds(owner->account, 1);
+		free(port);
 		return NULL;
 	}
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot create a port");
 		ios_account_release_fds(owner->account, 1);
+		free(port);
 		return NULL;
 	}
 	// Only the compositor's end is non-blocking; the client's end behaves like any pipe.
 	struct stat st;
-	struct ios_port *port = calloc(1, sizeof(*port));
-	if (port == NULL || fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0 || fstat(fds[0], &st) != 0) {
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0 || fstat(fds[0], &st) != 0) {
 		goto error;
 	}
 	port->server = server;
 	port->account = owner->account;
 	port->read_fd = fds[0];
-	port->key = pipe_key(&st);
+	port->ino = pipe_key(&st);
 	port->dev = st.st_dev;
 	wl_list_init(&port->pending);
 	struct epoll_event event = { .events = EPOLLIN, .data.ptr = port };
 	if (epoll_ctl(server->port_epoll, EPOLL_CTL_ADD, fds[0], &event) != 0) {
 		goto error;
 	}
-	if (!ios_table_put(&server->ports_by_inode, port->key, port)) {
+	if (!ios_table_put(&server->ports_by_inode, port->ino, port)) {
 		epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, fds[0], NULL);
 		goto error;
 	}
 	wl_list_insert(&server->ports, &port->server_link);
 	port->issuer = owner;
 	port->serial = owner->next_port_serial++;
+	port->listed = true;
 	wl_list_insert(owner->unbound_ports.prev, &port->link);
+	wl_list_insert(&owner->issued_ports, &port->issuer_link);
 	owner->unbound_count++;
+	owner->live_ports++;
 	server->unbound_port_count++;
 	*client_fd = fds[1];
 	return port;
@@ -281,6 +344,40 @@ error:
 	return NULL;
 }
 
+bool ios_port_send(struct ios_owner *owner, struct wl_resource *manager,
+		enum iosurface_manager_v1_port_refusal *reason) {
+	int client_fd;
+	struct ios_port *port = port_issue(owner, &client_fd, reason);
+	if (port == NULL) {
+		return false;
+	}
+	struct wl_array key = {
+		.size = sizeof(port->secret),
+		.alloc = sizeof(port->secret),
+		.data = port->secret,
+	};
+	iosurface_manager_v1_send_port(manager, client_fd, port->serial, &key);
+	close(client_fd);
+	return true;
+}
+
+/* A port of owner's with this serial that bind_port has not named yet, dead or alive. */
+static struct ios_port *find_unnamed(struct ios_owner *owner, uint32_t serial) {
+	// Both lists hold at most max_unbound_ports ports.
+	struct ios_port *port;
+	wl_list_for_each(port, &owner->unbound_ports, link) {
+		if (port->serial == serial) {
+			return port;
+		}
+	}
+	wl_list_for_each(port, &owner->dead_ports, link) {
+		if (port->serial == serial) {
+			return port;
+		}
+	}
+	return NULL;
+}
+
 void ios_port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 	struct ios_owner *owner = handle->owner;
 	if (serial == 0 || serial >= owner->next_port_serial) {
@@ -288,27 +385,31 @@ void ios_port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 				"bind_port serial %u was never issued to this client", serial);
 		return;
 	}
-	struct ios_port *port = NULL, *it;
-	// The list holds the client's stock, a few dozen ports at most.
-	wl_list_for_each(it, &owner->unbound_ports, link) {
-		if (it->serial == serial) {
-			port = it;
-			break;
-		}
-	}
+	struct ios_port *port = find_unnamed(owner, serial);
 	if (port == NULL) {
-		// Already bound through an earlier request: nothing moves.
+		// Already named by an earlier request: nothing moves.
 		return;
 	}
-	port_unlist(port);
-	if (!port->counted) {
+	bool counted_now = !port->counted;
+	if (counted_now) {
 		port->counted = true;
 		handle->binds_handled++;
 	}
-	if (port->surface == NULL) {
-		bind_to(port, handle, (flags & IOS_PORT_FLAG_READ_ONLY) != 0);
+	if (port->dead) {
+		// It died first; the bind is counted all the same, so that the client's own count
+		// of its new ports meets the compositor's.
+		wl_list_remove(&port->link);
+		owner->dead_count--;
+		free(port);
+		// Only this handle's bind count moves: nothing every holder sees.
+		ios_handle_publish(handle);
 	} else {
-		ios_surface_update_state(handle->surface);
+		port_unlist(port);
+		if (port->surface == NULL) {
+			bind_to(port, handle, (flags & IOS_PORT_FLAG_READ_ONLY) != 0);
+		} else if (counted_now) {
+			ios_handle_publish(handle);
+		}
 	}
 	// Refill in batches, once half the stock is gone: a port costs seven system calls,
 	// which would otherwise sit in front of every redeem that follows a bind.
@@ -317,11 +418,28 @@ void ios_port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 	}
 }
 
-void ios_port_drain_issued(struct ios_owner *owner) {
+void ios_port_issuer_gone(struct ios_owner *owner) {
+	// Records first: they may name objects about to go.
 	struct ios_port *port, *tmp;
 	wl_list_for_each_safe(port, tmp, &owner->unbound_ports, link) {
 		if (port->surface == NULL) {
 			port_read(port);
+		}
+	}
+	wl_list_for_each_safe(port, tmp, &owner->dead_ports, link) {
+		free(port);
+	}
+	wl_list_init(&owner->dead_ports);
+	owner->dead_count = 0;
+	// An unbound port dies with its issuer; a bound one lives on by itself.
+	wl_list_for_each_safe(port, tmp, &owner->issued_ports, issuer_link) {
+		if (port->listed) {
+			port_unlist(port);
+		}
+		wl_list_remove(&port->issuer_link);
+		port->issuer = NULL;
+		if (port->surface == NULL) {
+			ios_port_destroy(port);
 		}
 	}
 }
@@ -338,7 +456,7 @@ void ios_port_redeem(struct ios_handle *handle, int fd) {
 	struct ios_port *port = fstat(fd, &st) == 0 ? port_from_stat(server, &st) : NULL;
 	close(fd);
 	// An unbound port's record may be waiting in the pipe, unread yet.
-	if (port != NULL && port->surface == NULL && port->issuer != NULL && !port_read(port)) {
+	if (port != NULL && port->surface == NULL && !port_read(port)) {
 		port = NULL;
 	}
 	if (port == NULL) {

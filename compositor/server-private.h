@@ -116,9 +116,13 @@ struct ios_owner {
 	struct wl_list handles;       /* ios_handle.owner_link */
 	struct wl_list params;        /* ios_params.link */
 	struct wl_list unbound_ports; /* ios_port.link */
+	struct wl_list issued_ports;  /* ios_port.issuer_link: live ports it issued */
+	struct wl_list dead_ports;    /* ios_port.link: died before bind_port named them */
 	struct wl_list created;       /* ios_surface.creator_link */
 	struct ios_table holders;     /* ios_holder by surface id */
 	uint32_t unbound_count;
+	uint32_t live_ports; /* issued and not dead, bound or not */
+	uint32_t dead_count;
 	uint32_t next_port_serial;
 
 	struct wl_listener client_destroy;
@@ -210,19 +214,23 @@ struct ios_handle {
 struct ios_port {
 	struct ios_server *server;
 	struct ios_account *account; /* its descriptor is charged here */
-	struct ios_owner *issuer; /* while unbound */
+	struct ios_owner *issuer; /* until the issuer leaves */
 	uint32_t serial;
-	int read_fd;
-	uint64_t key; /* st_ino of the pipe */
+	uint8_t secret[IOS_PORT_KEY_SIZE]; /* the key of its record's tag; the issuer's alone */
+	int read_fd; /* -1 once dead */
+	uint64_t ino; /* st_ino of the pipe */
 	dev_t dev; /* st_dev of the pipe: pipefs */
 	struct wl_event_source *timer; /* while redeems wait */
-	struct ios_surface *surface; /* once bound */
+	struct ios_surface *surface; /* once bound, until dead */
 	bool read_only;
 	bool record_seen; /* the first record was read */
 	bool counted; /* the slot's bind count moved for it */
+	bool listed; /* on the issuer's stock: alive, no bind_port has named it yet */
+	bool dead; /* on the issuer's dead_ports until bind_port names it */
 	struct wl_list pending; /* ios_handle.pending_link */
-	struct wl_list link; /* ios_owner.unbound_ports */
-	struct wl_list server_link;
+	struct wl_list link; /* ios_owner.unbound_ports while listed, dead_ports once dead */
+	struct wl_list issuer_link; /* ios_owner.issued_ports, while alive and the issuer there */
+	struct wl_list server_link; /* ios_server.ports, while alive */
 };
 
 struct ios_params {
@@ -268,6 +276,8 @@ struct ios_handle *ios_handle_create_in_slot(struct ios_owner *owner, struct wl_
  * a cap refused it (the handle was told: failed).
  */
 bool ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface);
+/* Rewrites the handle's own slot: its bind count moved with nothing else. */
+void ios_handle_publish(struct ios_handle *handle);
 bool ios_owner_slot_alloc(struct ios_owner *owner, uint32_t *slot);
 void ios_owner_slot_release(struct ios_owner *owner, uint32_t slot);
 void ios_handle_fail(struct ios_handle *handle, enum iosurface_v1_failure reason, const char *fmt,
@@ -295,12 +305,15 @@ void ios_params_destroy(struct ios_params *params);
 /* port.c */
 bool ios_port_init(struct ios_server *server);
 void ios_port_finish(struct ios_server *server);
-struct ios_port *ios_port_issue(struct ios_owner *owner, int *client_fd);
+/* Sends owner a new unbound port through manager; false, with the reason, if it cannot. */
+bool ios_port_send(struct ios_owner *owner, struct wl_resource *manager,
+		enum iosurface_manager_v1_port_refusal *reason);
 void ios_port_destroy(struct ios_port *port);
-/* Binds what the issuer's records say, before its objects go. */
-void ios_port_drain_issued(struct ios_owner *owner);
-/* The issuer is leaving: an unbound port dies, a bound one lives on by itself. */
-void ios_port_orphan(struct ios_port *port);
+/*
+ * The issuer is leaving: binds what its records say, before its objects go; then an unbound
+ * port dies, a bound one lives on by itself.
+ */
+void ios_port_issuer_gone(struct ios_owner *owner);
 void ios_port_redeem(struct ios_handle *handle, int fd);
 void ios_port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags);
 void ios_port_cancel_pending(struct ios_handle *handle);

@@ -56,6 +56,9 @@ static uint32_t *handle_slot(struct ios_handle *handle) {
 
 /* Writes the handle's slot from what the surface published and what is the handle's own. */
 static void publish_slot(struct ios_handle *h) {
+	if (h->surface == NULL) {
+		return;
+	}
 	uint32_t *slot = handle_slot(h);
 	if (slot == NULL) {
 		return;
@@ -71,6 +74,10 @@ static void publish_slot(struct ios_handle *h) {
 	store_word(slot, IOS_SLOT_PURGEABLE, surface->published_purgeable);
 	store_word(slot, IOS_SLOT_USE_COUNT, surface->published_use_count);
 	__atomic_store_n(&slot[IOS_SLOT_SEQUENCE], seq + 2, __ATOMIC_RELEASE);
+}
+
+void ios_handle_publish(struct ios_handle *handle) {
+	publish_slot(handle);
 }
 
 /*

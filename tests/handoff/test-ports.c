@@ -290,6 +290,45 @@ TEST(ten_thousand_ports) {
 	harness_compositor_stop(hc);
 }
 
+TEST(create_port_beyond_the_live_port_cap_is_emfile) {
+	const char *args[] = { "--max-ports", "24", NULL };
+	struct harness_compositor *hc = harness_compositor_start(args);
+	struct iosurface_client *a = connect_client();
+	struct iosurface *s = create_bgra(a, 16, 16);
+	int ports[32];
+	int n = 0, ret;
+	while ((ret = iosurface_create_port(s)) >= 0) {
+		CHECK_LT(n, 32);
+		ports[n++] = ret;
+	}
+	CHECK_ERRNO(ret, EMFILE);
+	CHECK_EQ(n, 24);
+	CHECK_EQ(iosurface_get_global_use_count(s), 24);
+	// Another client of the same compositor is not held back.
+	struct iosurface_client *b = connect_client();
+	struct iosurface *t = create_bgra(b, 16, 16);
+	int other = iosurface_create_port(t);
+	CHECK_GE(other, 0);
+	close(other);
+	iosurface_unref(t);
+	iosurface_client_destroy(b);
+	// A port closed makes room, once the compositor has seen it die.
+	close(ports[--n]);
+	int64_t deadline = harness_now_ms() + harness_scale_timeout(3000);
+	while ((ret = iosurface_create_port_read_only(s)) == -EMFILE && harness_now_ms() < deadline) {
+		harness_sleep_ms(5);
+	}
+	CHECK_GE(ret, 0);
+	ports[n++] = ret;
+	while (n > 0) {
+		close(ports[--n]);
+	}
+	CHECK_GLOBAL(s, 0);
+	iosurface_unref(s);
+	iosurface_client_destroy(a);
+	harness_compositor_stop(hc);
+}
+
 /* The rule: clients with a use count above zero + live ports + the compositor's holds. */
 TEST(global_use_count_rule) {
 	struct harness_compositor *hc = harness_compositor_start(NULL);

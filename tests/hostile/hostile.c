@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hostile.h"
+#include "iosurface-common.h"
 
 // The last message libwayland-client logged: the text of a protocol error, for failures.
 static char last_log[512];
@@ -66,14 +67,24 @@ static void manager_handle_state_pool(void *data, struct iosurface_manager_v1 *m
 }
 
 static void manager_handle_port(void *data, struct iosurface_manager_v1 *manager, int32_t fd,
-		uint32_t serial) {
+		uint32_t serial, struct wl_array *key) {
 	struct hostile_conn *conn = data;
 	conn->ports_received++;
-	if (conn->port_count >= HOSTILE_MAX_PORTS) {
+	if (conn->port_count >= HOSTILE_MAX_PORTS || key->size != 16) {
 		close(fd);
 		return;
 	}
-	conn->ports[conn->port_count++] = (struct hostile_port){ fd, serial };
+	struct hostile_port *port = &conn->ports[conn->port_count++];
+	port->fd = fd;
+	port->serial = serial;
+	memcpy(port->key, key->data, 16);
+}
+
+static void manager_handle_ports_refused(void *data, struct iosurface_manager_v1 *manager,
+		uint32_t reason, uint32_t count) {
+	struct hostile_conn *conn = data;
+	conn->ports_refused_reason = reason + 1;
+	conn->ports_refused_count = count;
 }
 
 static void manager_handle_ticket(void *data, struct iosurface_manager_v1 *manager,
@@ -100,6 +111,7 @@ static const struct iosurface_manager_v1_listener manager_listener = {
 	.state_pool = manager_handle_state_pool,
 	.port = manager_handle_port,
 	.ticket = manager_handle_ticket,
+	.ports_refused = manager_handle_ports_refused,
 	.done = manager_handle_done,
 };
 
@@ -231,6 +243,10 @@ void hostile_disconnect(struct hostile_conn *conn) {
 }
 
 int hostile_take_port(struct hostile_conn *conn, uint32_t *serial) {
+	return hostile_take_port_key(conn, serial, NULL);
+}
+
+int hostile_take_port_key(struct hostile_conn *conn, uint32_t *serial, uint8_t key[16]) {
 	if (conn->port_count == 0) {
 		FAIL("no unbound port left (received %u)", conn->ports_received);
 	}
@@ -240,7 +256,37 @@ int hostile_take_port(struct hostile_conn *conn, uint32_t *serial) {
 	if (serial != NULL) {
 		*serial = port.serial;
 	}
+	if (key != NULL) {
+		memcpy(key, port.key, 16);
+	}
 	return port.fd;
+}
+
+static void put_le32(uint8_t *p, uint32_t v) {
+	for (int i = 0; i < 4; i++) {
+		p[i] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+void hostile_encode_record(uint8_t out[HOSTILE_RECORD_SIZE], uint32_t magic, uint32_t serial,
+		const uint8_t key[16], uint32_t id, uint32_t slot, uint32_t flags) {
+	uint8_t msg[16];
+	put_le32(msg, serial);
+	put_le32(msg + 4, id);
+	put_le32(msg + 8, slot);
+	put_le32(msg + 12, flags);
+	uint64_t tag = ios_siphash24(key, msg, sizeof(msg));
+	put_le32(out, magic);
+	memcpy(out + 4, msg + 4, 12);
+	put_le32(out + 16, (uint32_t)tag);
+	put_le32(out + 20, (uint32_t)(tag >> 32));
+}
+
+void hostile_write_record(int port, uint32_t serial, const uint8_t key[16], uint32_t id,
+		uint32_t slot, uint32_t flags) {
+	uint8_t rec[HOSTILE_RECORD_SIZE];
+	hostile_encode_record(rec, 0x49535054u, serial, key, id, slot, flags);
+	CHECK_EQ(write(port, rec, sizeof(rec)), (ssize_t)sizeof(rec));
 }
 
 /* ---- Surfaces ---- */

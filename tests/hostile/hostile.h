@@ -26,6 +26,7 @@
 struct hostile_port {
 	int fd;
 	uint32_t serial;
+	uint8_t key[16];
 };
 
 #define HOSTILE_MAX_TICKETS 256
@@ -56,6 +57,8 @@ struct hostile_conn {
 	uint32_t ports_received;
 	struct hostile_ticket tickets[HOSTILE_MAX_TICKETS];
 	size_t ticket_count;
+	/* The last ports_refused event: reason + 1 (0: none) and count. */
+	uint32_t ports_refused_reason, ports_refused_count;
 };
 
 struct hostile_surface {
@@ -95,6 +98,23 @@ int hostile_roundtrip_within(struct hostile_conn *conn, int timeout_ms);
 
 /* Takes the oldest unbound port: the caller owns the returned descriptor. */
 int hostile_take_port(struct hostile_conn *conn, uint32_t *serial);
+/* The same, with the port's key (16 bytes) for records the compositor will believe. */
+int hostile_take_port_key(struct hostile_conn *conn, uint32_t *serial, uint8_t key[16]);
+
+/* Size of a port record: magic, surface id, slot, flags, tag. */
+#define HOSTILE_RECORD_SIZE 24
+
+/*
+ * Encodes a port record as iosurface_manager_v1.port describes it, with the given magic and
+ * a tag computed under key for (serial, id, slot, flags): what a client holding the key can
+ * write, for any content it likes.
+ */
+void hostile_encode_record(uint8_t out[HOSTILE_RECORD_SIZE], uint32_t magic, uint32_t serial,
+		const uint8_t key[16], uint32_t id, uint32_t slot, uint32_t flags);
+
+/* Writes a genuine record (the right magic and tag) into port; fails the test if it cannot. */
+void hostile_write_record(int port, uint32_t serial, const uint8_t key[16], uint32_t id,
+		uint32_t slot, uint32_t flags);
 
 /* Listens to an iosurface_v1 made by create, redeem_port or lookup. */
 struct hostile_surface *hostile_surface_wrap(struct hostile_conn *conn, struct iosurface_v1 *proxy);

@@ -16,7 +16,6 @@
 
 #include "hostile.h"
 
-#define PORT_MAGIC 0x49535054u
 
 /* The compositor's descriptor count must come back to baseline within 2 s. */
 #define expect_fd_baseline(hc, baseline) \
@@ -32,17 +31,6 @@ static void finish(struct harness_compositor *hc, int baseline) {
 	hostile_check_serving(hc);
 	expect_fd_baseline(hc, baseline);
 	CHECK_EQ(harness_compositor_stop(hc), 0);
-}
-
-static void write_record(int port, uint32_t id, uint32_t slot, uint32_t flags) {
-	uint8_t rec[16];
-	uint32_t words[4] = { PORT_MAGIC, id, slot, flags };
-	for (int w = 0; w < 4; w++) {
-		for (int b = 0; b < 4; b++) {
-			rec[w * 4 + b] = (uint8_t)(words[w] >> (8 * b));
-		}
-	}
-	CHECK_EQ(write(port, rec, sizeof(rec)), (ssize_t)sizeof(rec));
 }
 
 TEST(two_thousand_unused_params_then_disconnect) {
@@ -99,9 +87,10 @@ TEST(every_port_taken_trashed_and_closed) {
 	int bound[4];
 	for (int i = 0; i < 4; i++) {
 		uint32_t serial;
-		bound[i] = hostile_take_port(c, &serial);
+		uint8_t key[16];
+		bound[i] = hostile_take_port_key(c, &serial, key);
 		if (i % 2 == 0) {
-			write_record(bound[i], s->id, s->slot, 0);
+			hostile_write_record(bound[i], serial, key, s->id, s->slot, 0);
 		}
 		iosurface_v1_bind_port(s->proxy, serial, 0);
 	}
@@ -202,9 +191,10 @@ HARNESS_NORETURN static void busy_client(int foreign_port, int ready_fd) {
 		}
 		uint32_t serial;
 		if (c->port_count > 2) {
-			int port = hostile_take_port(c, &serial);
+			uint8_t key[16];
+			int port = hostile_take_port_key(c, &serial, key);
 			if (i % 2 == 0) {
-				write_record(port, s->id, s->slot, i % 4 == 0 ? 1 : 0);
+				hostile_write_record(port, serial, key, s->id, s->slot, i % 4 == 0 ? 1 : 0);
 			}
 			iosurface_v1_bind_port(s->proxy, serial, i % 4 == 0 ? 1 : 0);
 			// Kept open: the port keeps the surface until this process dies.

@@ -336,16 +336,20 @@ TEST(redeem_waiting_then_destroyed_or_disconnected_is_harmless) {
 
 /* ---- Records written into ports ---- */
 
-static void write_record(int port, uint32_t magic, uint32_t id, uint32_t slot, uint32_t flags) {
-	uint8_t rec[16];
-	uint32_t words[4] = { magic, id, slot, flags };
-	for (int w = 0; w < 4; w++) {
-		for (int b = 0; b < 4; b++) {
-			rec[w * 4 + b] = (uint8_t)(words[w] >> (8 * b));
-		}
-	}
+/* Writes a record with the port's true key: the issuer's own, as far as the tag goes. */
+static void write_record(int port, uint32_t magic, uint32_t serial, const uint8_t key[16],
+		uint32_t id, uint32_t slot, uint32_t flags) {
+	uint8_t rec[HOSTILE_RECORD_SIZE];
+	hostile_encode_record(rec, magic, serial, key, id, slot, flags);
 	CHECK_EQ(write(port, rec, sizeof(rec)), (ssize_t)sizeof(rec));
 }
+
+enum record_tag {
+	TAG_TRUE, /* under the port's key */
+	TAG_OTHER_PORT, /* under the key of another port of ours */
+	TAG_FLIPPED, /* under the port's key, then one bit of it flipped */
+	TAG_OTHER_SERIAL, /* under the port's key, for another serial */
+};
 
 struct record_case {
 	const char *what;
@@ -354,22 +358,27 @@ struct record_case {
 	int slot_of; /* 0: the victim's slot, 1: ours, 2: 0xffffffff, 3: a slot never used */
 	uint32_t flags;
 	bool through_read_only; /* our object is a read-only one */
+	enum record_tag tag;
 };
 
 static const struct record_case record_cases[] = {
-	{ "another client's surface id in our slot", PORT_MAGIC, 0, 1, 0, false },
-	{ "an id of no surface", PORT_MAGIC, 2, 1, 0, false },
-	{ "a slot index out of range", PORT_MAGIC, 1, 2, 0, false },
-	{ "a slot never allocated", PORT_MAGIC, 1, 3, 0, false },
-	{ "a wrong magic", 0x12345678u, 1, 1, 0, false },
-	{ "unknown flags", PORT_MAGIC, 1, 1, 6, false },
-	{ "write access through a read-only object", PORT_MAGIC, 1, 1, 0, true },
+	{ "another client's surface id in our slot", PORT_MAGIC, 0, 1, 0, false, TAG_TRUE },
+	{ "an id of no surface", PORT_MAGIC, 2, 1, 0, false, TAG_TRUE },
+	{ "a slot index out of range", PORT_MAGIC, 1, 2, 0, false, TAG_TRUE },
+	{ "a slot never allocated", PORT_MAGIC, 1, 3, 0, false, TAG_TRUE },
+	{ "a wrong magic", 0x12345678u, 1, 1, 0, false, TAG_TRUE },
+	{ "unknown flags", PORT_MAGIC, 1, 1, 6, false, TAG_TRUE },
+	{ "write access through a read-only object", PORT_MAGIC, 1, 1, 0, true, TAG_TRUE },
+	{ "a tag made with another port's key", PORT_MAGIC, 1, 1, 0, false, TAG_OTHER_PORT },
+	{ "a tag with one bit flipped", PORT_MAGIC, 1, 1, 0, false, TAG_FLIPPED },
+	{ "a tag made for another serial", PORT_MAGIC, 1, 1, 0, false, TAG_OTHER_SERIAL },
 };
 
 /*
  * The victim has a surface; we hold our own surface (or a read-only one of the victim's) and
- * bind one of our ports by a record naming what we may not bind. The port must die: a redeem
- * of it gives unknown_port, never the victim's surface.
+ * bind one of our ports by a record naming what we may not bind, or naming our own surface
+ * under a tag that is not the port's. The port must die: a redeem of it gives unknown_port,
+ * never a surface.
  */
 static void run_record_case(const struct record_case *rc) {
 	struct harness_compositor *hc = harness_compositor_start(NULL);
@@ -393,9 +402,29 @@ static void run_record_case(const struct record_case *rc) {
 	const uint32_t slots[] = { v->slot, ours->slot, 0xffffffffu, ours->slot + 100 };
 	uint32_t id = ids[rc->id_of];
 	uint32_t slot = slots[rc->slot_of];
-	uint32_t serial;
-	int port = hostile_take_port(c, &serial);
-	write_record(port, rc->magic, id, slot, rc->flags);
+	uint32_t serial, other_serial;
+	uint8_t key[16], other_key[16];
+	int other = hostile_take_port_key(c, &other_serial, other_key);
+	int port = hostile_take_port_key(c, &serial, key);
+	switch (rc->tag) {
+	case TAG_TRUE:
+		write_record(port, rc->magic, serial, key, id, slot, rc->flags);
+		break;
+	case TAG_OTHER_PORT:
+		write_record(port, rc->magic, serial, other_key, id, slot, rc->flags);
+		break;
+	case TAG_OTHER_SERIAL:
+		write_record(port, rc->magic, other_serial, key, id, slot, rc->flags);
+		break;
+	case TAG_FLIPPED: {
+		uint8_t rec[HOSTILE_RECORD_SIZE];
+		hostile_encode_record(rec, rc->magic, serial, key, id, slot, rc->flags);
+		rec[HOSTILE_RECORD_SIZE - 3] ^= 0x10;
+		CHECK_EQ(write(port, rec, sizeof(rec)), (ssize_t)sizeof(rec));
+		break;
+	}
+	}
+	close(other);
 	struct hostile_conn *thief = hostile_connect();
 	struct hostile_surface *got = redeem(thief, port);
 	if (got->done) {
@@ -462,6 +491,46 @@ TEST(record_asking_write_through_read_only_object_kills_the_port) {
 	run_record_case(&record_cases[6]);
 }
 
+TEST(record_tagged_with_another_ports_key_kills_the_port) {
+	run_record_case(&record_cases[7]);
+}
+
+TEST(record_with_a_flipped_tag_bit_kills_the_port) {
+	run_record_case(&record_cases[8]);
+}
+
+TEST(record_tagged_for_another_serial_kills_the_port) {
+	run_record_case(&record_cases[9]);
+}
+
+TEST(record_with_the_true_tag_binds_without_bind_port) {
+	// The control of the cases above: the same record with the port's own tag binds, and
+	// the redeem gets the surface before any bind_port.
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 32, 32);
+	uint32_t serial;
+	uint8_t key[16];
+	int port = hostile_take_port_key(c, &serial, key);
+	write_record(port, PORT_MAGIC, serial, key, s->id, s->slot, BIND_READ_ONLY);
+	struct hostile_conn *b = hostile_connect();
+	struct hostile_surface *got = redeem(b, port);
+	CHECK(got->done);
+	CHECK_EQ(got->id, s->id);
+	CHECK_EQ(got->read_only, 1);
+	hostile_surface_destroy(got);
+	hostile_roundtrip(b);
+	hostile_disconnect(b);
+	iosurface_v1_bind_port(s->proxy, serial, BIND_READ_ONLY);
+	hostile_roundtrip(c);
+	close(port);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
 TEST(short_record_and_garbage_kill_the_port) {
 	struct harness_compositor *hc = harness_compositor_start(NULL);
 	struct hostile_conn *c = hostile_connect();
@@ -499,12 +568,13 @@ TEST(garbage_after_a_binding_is_discarded) {
 	struct hostile_conn *c = hostile_connect();
 	struct hostile_surface *s = hostile_create_ok(c, 32, 32);
 	uint32_t serial;
-	int port = hostile_take_port(c, &serial);
-	// A record naming another of our surfaces after the binding changes nothing.
+	uint8_t key[16];
+	int port = hostile_take_port_key(c, &serial, key);
+	// A genuine record naming another of our surfaces after the binding changes nothing.
 	struct hostile_surface *other = hostile_create_ok(c, 32, 32);
 	iosurface_v1_bind_port(s->proxy, serial, 0);
 	hostile_roundtrip(c);
-	write_record(port, PORT_MAGIC, other->id, other->slot, 0);
+	write_record(port, PORT_MAGIC, serial, key, other->id, other->slot, 0);
 	uint8_t junk[1000];
 	memset(junk, 0xee, sizeof(junk));
 	CHECK_EQ(write(port, junk, sizeof(junk)), (ssize_t)sizeof(junk));
@@ -559,6 +629,66 @@ TEST(reserve_ports_uint32_max_is_too_many_ports) {
 	iosurface_manager_v1_reserve_ports(c->manager, UINT32_MAX - (uint32_t)c->port_count + 1);
 	hostile_expect_error(c, c->manager, &iosurface_manager_v1_interface,
 			IOSURFACE_MANAGER_V1_ERROR_TOO_MANY_PORTS);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* ---- Live ports per client ---- */
+
+#define PORT_CAP 40
+
+TEST(live_ports_beyond_the_cap_are_refused_and_come_back_when_closed) {
+	const char *args[] = { "--max-ports", "40", NULL };
+	struct harness_compositor *hc = harness_compositor_start(args);
+	struct hostile_conn *c = hostile_connect();
+	struct hostile_surface *s = hostile_create_ok(c, 16, 16);
+	// Bind every port the compositor sends and keep it open: the stock is refilled until
+	// the client holds the cap, bound or not.
+	int held[PORT_CAP + 16];
+	int n = 0;
+	while (c->port_count > 0) {
+		while (c->port_count > 0) {
+			uint32_t serial;
+			int fd = hostile_take_port(c, &serial);
+			CHECK_LT(n, PORT_CAP + 16);
+			held[n++] = fd;
+			iosurface_v1_bind_port(s->proxy, serial, 0);
+		}
+		hostile_roundtrip(c);
+	}
+	CHECK_EQ(n, PORT_CAP);
+	// One more is refused, not a protocol error: the client cannot know when ports it
+	// passed on are closed elsewhere.
+	iosurface_manager_v1_reserve_ports(c->manager, 3);
+	hostile_roundtrip(c);
+	CHECK_EQ(c->port_count, 0);
+	CHECK_EQ(c->ports_refused_reason, IOSURFACE_MANAGER_V1_PORT_REFUSAL_PORT_LIMIT + 1);
+	CHECK_EQ(c->ports_refused_count, 3);
+	// The cap is per client: another one gets its whole stock and binds.
+	struct hostile_conn *other = hostile_connect();
+	CHECK_GT(other->port_count, 0);
+	CHECK_EQ(other->ports_refused_reason, 0);
+	hostile_disconnect(other);
+	// Closing ports gives room again, once the compositor sees them die.
+	for (int i = 0; i < 5; i++) {
+		close(held[--n]);
+	}
+	int64_t deadline = harness_now_ms() + harness_scale_timeout(3000);
+	while (c->port_count < 5 && harness_now_ms() < deadline) {
+		c->ports_refused_reason = 0;
+		iosurface_manager_v1_reserve_ports(c->manager, 5 - (uint32_t)c->port_count);
+		hostile_roundtrip(c);
+		if (c->port_count < 5) {
+			harness_sleep_ms(5);
+		}
+	}
+	CHECK_EQ(c->port_count, 5);
+	while (n > 0) {
+		close(held[--n]);
+	}
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
 	hostile_disconnect(c);
 	hostile_check_serving(hc);
 	CHECK_EQ(harness_compositor_stop(hc), 0);

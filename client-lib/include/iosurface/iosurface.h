@@ -162,6 +162,23 @@ struct iosurface_properties {
 
 /* ---- Clients ---- */
 
+/*
+ * Signals and a lost connection. No call of the library raises a signal in the application:
+ * writes into ports are made with SIGPIPE blocked in the calling thread (a SIGPIPE they cause
+ * is taken back; one pending before is left pending), and the connection is written with
+ * MSG_NOSIGNAL.
+ *
+ * The connection is lost when the compositor exits, is killed, or drops the client after a
+ * protocol error (on a shared wl_display, the application's own error too). From the first
+ * call that notices it (any call that talks to the compositor, or iosurface_client_dispatch()
+ * once the descriptor reports the hang-up), every call that needs the compositor returns
+ * -EPIPE (constructors: NULL with errno EPIPE). What needs no compositor goes on working: the
+ * memory stays mapped, lock, unlock and the getters work, and iosurface_get_use_count() is
+ * this process's own count. The global figures went with the compositor, and every port with
+ * it: iosurface_get_global_use_count() is then this process's own share only (1 while its use
+ * count is above zero, else 0), and iosurface_is_in_use() says whether this process uses it.
+ */
+
 /**
  * Connects to the compositor named display_name (NULL: $WAYLAND_DISPLAY) on a connection of
  * the library's own. Returns NULL with errno ENOENT if there is none, EPROTONOSUPPORT if it
@@ -445,14 +462,16 @@ IOSURFACE_EXPORT int32_t iosurface_get_use_count(struct iosurface *s);
 
 /**
  * Whether any process uses the surface, a live port refers to it, or the compositor shows it.
- * No system call, no round trip; never "free" while the compositor still holds it.
+ * No system call, no round trip; never "free" while the compositor still holds it. Once the
+ * connection is lost, whether this process uses it (see "Signals and a lost connection").
  */
 IOSURFACE_EXPORT bool iosurface_is_in_use(struct iosurface *s);
 
 /**
  * The global use count: processes with a use count above zero, live ports, and the
  * compositor's display holds. This process's share and its new ports count at once; other
- * processes' changes as soon as the compositor has handled them.
+ * processes' changes as soon as the compositor has handled them. Once the connection is lost,
+ * this process's share alone: 1 or 0.
  */
 IOSURFACE_EXPORT uint32_t iosurface_get_global_use_count(struct iosurface *s);
 
@@ -497,7 +516,11 @@ IOSURFACE_EXPORT int iosurface_set_notify(struct iosurface *s, uint32_t events,
 /**
  * A new port: a descriptor holding a reference to the surface, owned by the caller, to pass
  * to any process; close() in every process ends it. No round trip. -EACCES on a read-only
- * surface, -EMFILE, -EPIPE.
+ * surface, -EMFILE if the compositor gives this client no more ports (it has as many live
+ * ports as one client may: close some), -ENOMEM if it could not make one, -EPIPE once the
+ * connection is lost (never SIGPIPE).
+ * Only this process can bind the port: whoever else holds the descriptor cannot make it name
+ * anything else, or give more access than was asked.
  */
 IOSURFACE_EXPORT int iosurface_create_port(struct iosurface *s);
 

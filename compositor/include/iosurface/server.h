@@ -75,6 +75,13 @@ struct iosurface_server_options {
 	 */
 	uint32_t max_fds_per_process;
 	/**
+	 * Most live ports one client may have issued, bound or not, wherever their descriptors
+	 * are: 0: 4096. A port counts until the last copy of its descriptor is closed in every
+	 * process (or its issuer disconnects, for an unbound one). Beyond it, reserve_ports is
+	 * answered with ports_refused (port_limit) and the stock is not refilled.
+	 */
+	uint32_t max_ports_per_client;
+	/**
 	 * DRM render node for GBM allocation of surfaces with GPU or scanout usage. NULL: the
 	 * first render node, if any; "": never use GBM.
 	 */
