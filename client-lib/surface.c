@@ -353,6 +353,7 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 		.offset = (uint32_t)p->offset,
 		.alloc_size = (uint32_t)p->alloc_size,
 		.plane_count = p->plane_count,
+		.usage = p->usage,
 	};
 	for (uint32_t i = 0; i < p->plane_count; i++) {
 		const struct iosurface_plane_properties *pp = &p->planes[i];
