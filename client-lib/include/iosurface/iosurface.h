@@ -537,16 +537,25 @@ IOSURFACE_EXPORT struct wl_buffer *iosurface_create_wl_buffer(struct iosurface *
 
 /* ---- Logging ---- */
 
+/**
+ * Levels, most severe first. WARNING tells why a request was refused (a creation whose
+ * properties break a rule, a value that could not be stored); it is the default level.
+ */
 enum iosurface_log_level {
 	IOSURFACE_LOG_SILENT = 0,
 	IOSURFACE_LOG_ERROR,
+	IOSURFACE_LOG_WARNING,
 	IOSURFACE_LOG_INFO,
 	IOSURFACE_LOG_DEBUG,
 };
 
 typedef void (*iosurface_log_func_t)(enum iosurface_log_level level, const char *message);
 
-/** Where library messages go (default: stderr when IOSURFACE_LOG_LEVEL allows, else nowhere). */
+/**
+ * Where library messages go and up to which level. Without a call, messages up to
+ * IOSURFACE_LOG_WARNING go to stderr; IOSURFACE_LOG_LEVEL (silent, error, warning, info,
+ * debug, or their number) changes the level.
+ */
 IOSURFACE_EXPORT void iosurface_set_log_handler(enum iosurface_log_level level,
 		iosurface_log_func_t handler);
 
