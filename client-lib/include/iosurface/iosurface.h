@@ -145,9 +145,11 @@ struct iosurface_plane_properties {
 
 /**
  * Creation properties, the fields of IOSurface's property dictionary. Zero means "default",
- * as in IOSurface. pixel_format is a DRM fourcc, or one of Apple's codes ('BGRA', '420v', ...),
- * which the library converts (iosurface_format_from_ostype()); the surface then reports the
- * DRM fourcc. name may be NULL.
+ * as in IOSurface. pixel_format is a format code (a DRM fourcc, or Apple's code for a format
+ * DRM has none for, see iosurface_format_from_ostype()), or one of Apple's codes ('BGRA',
+ * '420v', ...), which the library converts; the surface then reports the format code. An
+ * explicit bytes_per_element with no element size means 1x1 elements, as in IOSurface.
+ * name may be NULL.
  */
 struct iosurface_properties {
 	uint32_t width, height, pixel_format;
@@ -252,10 +254,15 @@ IOSURFACE_EXPORT size_t iosurface_client_get_property_alignment(struct iosurface
 
 /* ---- Formats ---- */
 
-/** The DRM fourcc for an Apple OSType such as 'BGRA' or '420v'; 0 if unknown. */
+/**
+ * The format code for an Apple OSType: the DRM fourcc of the same layout and range ('BGRA'
+ * gives ARGB8888, '420v' NV12), or, when DRM has none, the OSType itself ('420f', the
+ * full-range NV12, stays '420f', so that every holder can tell the range; 'v210', 'w30r',
+ * 'RGfA'...). 0 if the library does not know it.
+ */
 IOSURFACE_EXPORT uint32_t iosurface_format_from_ostype(uint32_t ostype);
 
-/** The Apple OSType for a DRM fourcc; 0 if none. */
+/** The Apple OSType for a format code (a DRM fourcc or an Apple code); 0 if none. */
 IOSURFACE_EXPORT uint32_t iosurface_format_to_ostype(uint32_t fourcc);
 
 /** The name of a fourcc the library knows ("ARGB8888", "NV12", ...); NULL otherwise. */
