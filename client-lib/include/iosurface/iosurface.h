@@ -184,9 +184,10 @@ IOSURFACE_EXPORT struct iosurface_client *iosurface_client_create(struct wl_disp
 IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *client);
 
 /**
- * The process-wide client that the porting header <iosurface/IOSurfaceRef.h> uses, connected
- * to $WAYLAND_DISPLAY on first use and never destroyed. NULL with errno ENOENT if there is no
- * compositor offering the protocol.
+ * The process-wide client that the porting headers use, connected to $WAYLAND_DISPLAY on first
+ * use and never destroyed. NULL with errno ENOENT if there is no compositor offering the
+ * protocol. In a child forked without exec, the first call connects the child on its own: the
+ * parent's connection is never touched, and surfaces the child inherited fail with EPIPE.
  */
 IOSURFACE_EXPORT struct iosurface_client *iosurface_client_get_default(void);
 
