@@ -340,8 +340,7 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 	uint32_t known_usage = IOSURFACE_USAGE_CPU_READ | IOSURFACE_USAGE_CPU_WRITE |
 			IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE | IOSURFACE_USAGE_SCANOUT;
 	if (p->usage & ~known_usage) {
-		ios_log(IOSURFACE_LOG_WARNING, "iosurface_create: usage 0x%x has unknown bits",
-				p->usage);
+		ios_log(IOSURFACE_LOG_WARNING, "iosurface_create: usage 0x%x has unknown bits", p->usage);
 		return -EINVAL;
 	}
 	if (p->name != NULL && strlen(p->name) > c->limit_max[IOSURFACE_PROPERTY_NAME_LENGTH]) {

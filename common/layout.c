@@ -231,8 +231,9 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 	out->format = req->format;
 	out->offset = req->offset;
 	out->plane_count = plane_count;
-	bool gpu = (req->usage & (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
-						IOSURFACE_USAGE_SCANOUT)) != 0;
+	bool gpu = (req->usage &
+					   (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
+							   IOSURFACE_USAGE_SCANOUT)) != 0;
 	uint64_t end;
 
 	if (plane_count == 0) {

@@ -500,9 +500,9 @@ CF_EXPORT const char *CFStringGetCStringPtr(CFStringRef theString, CFStringEncod
 			return NULL;
 		}
 	}
-	return encoding == kCFStringEncodingASCII || encoding == kCFStringEncodingMacRoman
-			? theString->bytes
-			: NULL;
+	return encoding == kCFStringEncodingASCII || encoding == kCFStringEncodingMacRoman ?
+			theString->bytes :
+			NULL;
 }
 
 CF_EXPORT CFIndex CFStringGetMaximumSizeForEncoding(CFIndex length, CFStringEncoding encoding) {
@@ -570,8 +570,8 @@ static CFNumberType canonical_type(CFNumberType type) {
 	case kCFNumberLongLongType:
 	case kCFNumberCFIndexType:
 	case kCFNumberNSIntegerType:
-		return sizeof(long) == 4 && type == kCFNumberLongType ? kCFNumberSInt32Type
-				: kCFNumberSInt64Type;
+		return sizeof(long) == 4 && type == kCFNumberLongType ? kCFNumberSInt32Type :
+																kCFNumberSInt64Type;
 	case kCFNumberFloat32Type:
 	case kCFNumberFloatType:
 		return kCFNumberFloat32Type;
@@ -751,9 +751,9 @@ CF_EXPORT Boolean CFNumberGetValue(CFNumberRef number, CFNumberType theType, voi
 CF_EXPORT CFComparisonResult CFNumberCompare(CFNumberRef number, CFNumberRef otherNumber,
 		void *context) {
 	if (!number->is_float && !otherNumber->is_float) {
-		return number->i < otherNumber->i ? kCFCompareLessThan
-				: number->i > otherNumber->i ? kCFCompareGreaterThan
-											 : kCFCompareEqualTo;
+		return number->i < otherNumber->i  ? kCFCompareLessThan :
+				number->i > otherNumber->i ? kCFCompareGreaterThan :
+											 kCFCompareEqualTo;
 	}
 	long double a = number->is_float ? number->d : (long double)number->i;
 	long double b = otherNumber->is_float ? otherNumber->d : (long double)otherNumber->i;
@@ -869,10 +869,9 @@ CF_EXPORT UInt8 *CFDataGetMutableBytePtr(CFMutableDataRef theData) {
 }
 
 CF_EXPORT void CFDataGetBytes(CFDataRef theData, CFRange range, UInt8 *buffer) {
-	if (range.location < 0 || range.length < 0 ||
-			range.location > theData->length - range.length) {
-		cf_warn("CFDataGetBytes: range [%ld, +%ld) outside %ld bytes", range.location,
-				range.length, theData->length);
+	if (range.location < 0 || range.length < 0 || range.location > theData->length - range.length) {
+		cf_warn("CFDataGetBytes: range [%ld, +%ld) outside %ld bytes", range.location, range.length,
+				theData->length);
 		return;
 	}
 	memcpy(buffer, theData->bytes + range.location, (size_t)range.length);
@@ -958,8 +957,8 @@ static bool array_reserve(struct __CFArray *a, CFIndex count) {
 	return true;
 }
 
-static struct __CFArray *array_new(const void **values, CFIndex count,
-		const CFArrayCallBacks *cb, bool mutable) {
+static struct __CFArray *array_new(const void **values, CFIndex count, const CFArrayCallBacks *cb,
+		bool mutable) {
 	if (count < 0 || (values == NULL && count > 0)) {
 		return NULL;
 	}
@@ -982,8 +981,8 @@ static struct __CFArray *array_new(const void **values, CFIndex count,
 	return a;
 }
 
-CF_EXPORT CFArrayRef CFArrayCreate(CFAllocatorRef allocator, const void **values,
-		CFIndex numValues, const CFArrayCallBacks *callBacks) {
+CF_EXPORT CFArrayRef CFArrayCreate(CFAllocatorRef allocator, const void **values, CFIndex numValues,
+		const CFArrayCallBacks *callBacks) {
 	return array_new(values, numValues, callBacks, false);
 }
 
@@ -1023,8 +1022,7 @@ static bool range_ok(const char *fn, CFRange range, CFIndex count) {
 }
 
 CF_EXPORT const void *CFArrayGetValueAtIndex(CFArrayRef theArray, CFIndex idx) {
-	return index_ok("CFArrayGetValueAtIndex", idx, theArray->count) ? theArray->values[idx]
-																	  : NULL;
+	return index_ok("CFArrayGetValueAtIndex", idx, theArray->count) ? theArray->values[idx] : NULL;
 }
 
 CF_EXPORT void CFArrayGetValues(CFArrayRef theArray, CFRange range, const void **values) {
@@ -1078,8 +1076,7 @@ CF_EXPORT void CFArrayAppendValue(CFMutableArrayRef theArray, const void *value)
 	CFArrayInsertValueAtIndex(theArray, theArray->count, value);
 }
 
-CF_EXPORT void CFArraySetValueAtIndex(CFMutableArrayRef theArray, CFIndex idx,
-		const void *value) {
+CF_EXPORT void CFArraySetValueAtIndex(CFMutableArrayRef theArray, CFIndex idx, const void *value) {
 	if (!array_mutable("CFArraySetValueAtIndex", theArray)) {
 		return;
 	}

@@ -81,8 +81,9 @@ CONST_STRING(kCVImageBufferContentLightLevelInfoKey, "ContentLightLevelInfo");
 void apple_warn(const char *fmt, ...) {
 	// As libiosurface: shown unless IOSURFACE_LOG_LEVEL asks for less than warnings.
 	const char *env = getenv("IOSURFACE_LOG_LEVEL");
-	if (env != NULL && (strcmp(env, "silent") == 0 || strcmp(env, "error") == 0 ||
-							   strcmp(env, "0") == 0 || strcmp(env, "1") == 0)) {
+	if (env != NULL &&
+			(strcmp(env, "silent") == 0 || strcmp(env, "error") == 0 || strcmp(env, "0") == 0 ||
+					strcmp(env, "1") == 0)) {
 		return;
 	}
 	char message[512];
@@ -231,8 +232,8 @@ static bool read_uint(CFDictionaryRef dict, CFStringRef key, uint64_t max, uint6
 		return false;
 	}
 	if (!cf_number_get_int64(value, &v) || v < 0 || (uint64_t)v > max) {
-		apple_warn("IOSurfaceCreate: %s %g is not an integer from 0 to %llu",
-				cf_string_utf8(key), cf_number_get_double(value), (unsigned long long)max);
+		apple_warn("IOSurfaceCreate: %s %g is not an integer from 0 to %llu", cf_string_utf8(key),
+				cf_number_get_double(value), (unsigned long long)max);
 		return false;
 	}
 	*out = (uint64_t)v;
@@ -593,8 +594,8 @@ CF_EXPORT kern_return_t IOSurfaceSetPurgeable(IOSurfaceRef buffer, uint32_t newS
 static struct iosurface_value *value_from_cf(CFTypeRef cf, unsigned depth, char *why,
 		size_t why_size);
 
-static struct iosurface_value *dictionary_from_cf(CFDictionaryRef dict, unsigned depth,
-		char *why, size_t why_size) {
+static struct iosurface_value *dictionary_from_cf(CFDictionaryRef dict, unsigned depth, char *why,
+		size_t why_size) {
 	struct iosurface_value *v = iosurface_value_new_dictionary();
 	CFIndex count = CFDictionaryGetCount(dict);
 	const void **keys = calloc(count > 0 ? (size_t)count : 1, sizeof(*keys));
@@ -610,11 +611,9 @@ static struct iosurface_value *dictionary_from_cf(CFDictionaryRef dict, unsigned
 			goto error;
 		}
 		struct iosurface_value *item = value_from_cf(values[i], depth + 1, why, why_size);
-		if (item == NULL ||
-				iosurface_value_dictionary_set(v, cf_string_utf8(keys[i]), item) < 0) {
+		if (item == NULL || iosurface_value_dictionary_set(v, cf_string_utf8(keys[i]), item) < 0) {
 			if (item != NULL) {
-				snprintf(why, why_size, "dictionary key \"%s\" refused",
-						cf_string_utf8(keys[i]));
+				snprintf(why, why_size, "dictionary key \"%s\" refused", cf_string_utf8(keys[i]));
 			}
 			goto error;
 		}
@@ -646,9 +645,9 @@ static struct iosurface_value *value_from_cf(CFTypeRef cf, unsigned depth, char 
 		v = iosurface_value_new_string(cf_string_utf8(cf));
 	} else if (type == CFNumberGetTypeID()) {
 		int64_t i;
-		v = !CFNumberIsFloatType(cf) && cf_number_get_int64(cf, &i)
-				? iosurface_value_new_integer(i)
-				: iosurface_value_new_double(cf_number_get_double(cf));
+		v = !CFNumberIsFloatType(cf) && cf_number_get_int64(cf, &i) ?
+				iosurface_value_new_integer(i) :
+				iosurface_value_new_double(cf_number_get_double(cf));
 	} else if (type == CFBooleanGetTypeID()) {
 		v = iosurface_value_new_boolean(CFBooleanGetValue(cf));
 	} else if (type == CFDataGetTypeID()) {
@@ -656,8 +655,8 @@ static struct iosurface_value *value_from_cf(CFTypeRef cf, unsigned depth, char 
 	} else if (type == CFArrayGetTypeID()) {
 		v = iosurface_value_new_array();
 		for (CFIndex i = 0; v != NULL && i < CFArrayGetCount(cf); i++) {
-			struct iosurface_value *item =
-					value_from_cf(CFArrayGetValueAtIndex(cf, i), depth + 1, why, why_size);
+			struct iosurface_value *item = value_from_cf(CFArrayGetValueAtIndex(cf, i), depth + 1,
+					why, why_size);
 			if (item == NULL || iosurface_value_array_append(v, item) < 0) {
 				iosurface_value_free(v);
 				return NULL;
@@ -799,8 +798,8 @@ CF_EXPORT void IOSurfaceSetValues(IOSurfaceRef buffer, CFDictionaryRef keysAndVa
 	}
 	struct iosurface_value *v = dictionary_from_cf(keysAndValues, 0, why, sizeof(why));
 	if (v == NULL) {
-		apple_warn("IOSurfaceSetValues on surface %u: %s; nothing was set",
-				IOSurfaceGetID(buffer), why);
+		apple_warn("IOSurfaceSetValues on surface %u: %s; nothing was set", IOSurfaceGetID(buffer),
+				why);
 		return;
 	}
 	int ret = iosurface_set_values(S(buffer), v);

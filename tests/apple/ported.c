@@ -183,8 +183,8 @@ IOSurfaceRef ported_mozilla_create_422_without_row(int width, int height, bool f
 	put_int(props, kIOSurfaceHeight, height);
 	put_int(props, kIOSurfaceBytesPerElement, 2);
 	put_int(props, kIOSurfacePixelFormat,
-			(int32_t)(full_range ? kCVPixelFormatType_422YpCbCr8FullRange
-								 : kCVPixelFormatType_422YpCbCr8_yuvs));
+			(int32_t)(full_range ? kCVPixelFormatType_422YpCbCr8FullRange :
+								   kCVPixelFormatType_422YpCbCr8_yuvs));
 	IOSurfaceRef surface = IOSurfaceCreate(props);
 	CFRelease(props);
 	return surface;
@@ -213,13 +213,13 @@ IOSurfaceRef ported_mozilla_create_biplanar(int width, int height, bool half_hei
 	CFDictionaryAddValue(props, kIOSurfaceIsGlobal, kCFBooleanTrue);
 	OSType format;
 	if (half_height_chroma) {
-		format = ten_bit ? (full_range ? kCVPixelFormatType_420YpCbCr10BiPlanarFullRange
-									   : kCVPixelFormatType_420YpCbCr10BiPlanarVideoRange)
-						 : (full_range ? kCVPixelFormatType_420YpCbCr8BiPlanarFullRange
-									   : kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange);
+		format = ten_bit ? (full_range ? kCVPixelFormatType_420YpCbCr10BiPlanarFullRange :
+										 kCVPixelFormatType_420YpCbCr10BiPlanarVideoRange) :
+						   (full_range ? kCVPixelFormatType_420YpCbCr8BiPlanarFullRange :
+										 kCVPixelFormatType_420YpCbCr8BiPlanarVideoRange);
 	} else {
-		format = full_range ? kCVPixelFormatType_422YpCbCr10BiPlanarFullRange
-							: kCVPixelFormatType_422YpCbCr10BiPlanarVideoRange;
+		format = full_range ? kCVPixelFormatType_422YpCbCr10BiPlanarFullRange :
+							  kCVPixelFormatType_422YpCbCr10BiPlanarVideoRange;
 	}
 	put_int(props, kIOSurfacePixelFormat, (int32_t)format);
 	int bytes_per_pixel = ten_bit ? 2 : 1;
@@ -250,11 +250,11 @@ void ported_mozilla_set_common_properties(IOSurfaceRef surface, bool bt2020) {
 	IOSurfaceSetValue(surface, CFSTR("IOSurfaceYCbCrMatrix"),
 			bt2020 ? kCVImageBufferYCbCrMatrix_ITU_R_2020 : kCVImageBufferYCbCrMatrix_ITU_R_709_2);
 	IOSurfaceSetValue(surface, CFSTR("IOSurfaceColorPrimaries"),
-			bt2020 ? kCVImageBufferColorPrimaries_ITU_R_2020
-				   : kCVImageBufferColorPrimaries_ITU_R_709_2);
+			bt2020 ? kCVImageBufferColorPrimaries_ITU_R_2020 :
+					 kCVImageBufferColorPrimaries_ITU_R_709_2);
 	IOSurfaceSetValue(surface, CFSTR("IOSurfaceTransferFunction"),
-			bt2020 ? kCVImageBufferTransferFunction_SMPTE_ST_2084_PQ
-				   : kCVImageBufferTransferFunction_ITU_R_709_2);
+			bt2020 ? kCVImageBufferTransferFunction_SMPTE_ST_2084_PQ :
+					 kCVImageBufferTransferFunction_ITU_R_709_2);
 }
 
 /* ---- WebKit ---- */

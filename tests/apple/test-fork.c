@@ -24,7 +24,8 @@
 #endif
 
 static struct iosurface *create_small(struct iosurface_client *c) {
-	struct iosurface_properties props = { .width = 32, .height = 8,
+	struct iosurface_properties props = { .width = 32,
+		.height = 8,
 		.pixel_format = DRM_FORMAT_ARGB8888 };
 	return iosurface_create(c, &props);
 }

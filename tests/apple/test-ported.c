@@ -245,15 +245,15 @@ WORKER_TEST(mozilla_biplanar_surfaces_keep_their_range) {
 		CHECK_EQ(IOSurfaceGetBytesPerElementOfPlane(s, 1), cases[i].bpe1);
 		CHECK_EQ(IOSurfaceGetWidthOfPlane(s, 1), 640);
 		CHECK_EQ(IOSurfaceGetHeightOfPlane(s, 1), cases[i].half_height ? 360 : 719);
-		IOSurfaceComponentRange range = cases[i].full ? kIOSurfaceComponentRangeFullRange
-													  : kIOSurfaceComponentRangeVideoRange;
+		IOSurfaceComponentRange range = cases[i].full ? kIOSurfaceComponentRangeFullRange :
+														kIOSurfaceComponentRangeVideoRange;
 		CHECK_EQ(IOSurfaceGetRangeOfComponentOfPlane(s, 0, 0), range);
 		CHECK_EQ(IOSurfaceGetRangeOfComponentOfPlane(s, 1, 1), range);
 		check_planes_writable(s);
 		ported_mozilla_set_common_properties(s, cases[i].ten_bit);
 		check_value(s, CFSTR("IOSurfaceYCbCrMatrix"),
-				cases[i].ten_bit ? kCVImageBufferYCbCrMatrix_ITU_R_2020
-								 : kCVImageBufferYCbCrMatrix_ITU_R_709_2);
+				cases[i].ten_bit ? kCVImageBufferYCbCrMatrix_ITU_R_2020 :
+								   kCVImageBufferYCbCrMatrix_ITU_R_709_2);
 		check_value(s, CFSTR("IOSurfaceTransferFunction"),
 				cases[i].ten_bit ? CFSTR("SMPTE_ST_2084_PQ") : CFSTR("ITU_R_709_2"));
 		// Read-only lock and unlock, as the compositor side does.

@@ -272,8 +272,7 @@ TEST(overlapping_planes_are_invalid_layout_at_create) {
 }
 
 static void plane_bpr_over_max(struct params_case *pc) {
-	iosurface_params_v1_set_plane(pc->params, 0, 0, 0,
-			16384u * 64 + 64, 0, 0, 0, 0, 0);
+	iosurface_params_v1_set_plane(pc->params, 0, 0, 0, 16384u * 64 + 64, 0, 0, 0, 0, 0);
 }
 
 TEST(set_plane_bpr_over_max_is_invalid_layout) {

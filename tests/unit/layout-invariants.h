@@ -105,8 +105,9 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 	}
 	const struct ios_format *fmt = ios_format_lookup(req->format);
 	uint64_t alloc = out->alloc_size;
-	bool gpu = (req->usage & (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
-						IOSURFACE_USAGE_SCANOUT)) != 0;
+	bool gpu = (req->usage &
+					   (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
+							   IOSURFACE_USAGE_SCANOUT)) != 0;
 
 	INV_RULE(out->width == req->width && out->height == req->height,
 			"size %ux%u differs from the request %ux%u", out->width, out->height, req->width,
@@ -148,11 +149,16 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 				(unsigned long long)r.bpe);
 		// An explicit bytes per element makes the default element 1x1, as in IOSurface.
 		const struct ios_plane_format *epf = req->bytes_per_element ? NULL : pf;
-		INV_RULE(r.ew == (req->element_width ? req->element_width : epf ? epf->element_width : 1) &&
-						r.eh == (req->element_height ? req->element_height
-										: epf ? epf->element_height : 1),
-				"element %llux%llu is neither requested nor the format's",
-				(unsigned long long)r.ew, (unsigned long long)r.eh);
+		INV_RULE(r.ew ==
+								(req->element_width ? req->element_width :
+												epf ? epf->element_width :
+													  1) &&
+						r.eh ==
+								(req->element_height ? req->element_height :
+												epf  ? epf->element_height :
+													   1),
+				"element %llux%llu is neither requested nor the format's", (unsigned long long)r.ew,
+				(unsigned long long)r.eh);
 		if (!inv_region_ok("", &r, limits, alloc, why, why_size)) {
 			return false;
 		}

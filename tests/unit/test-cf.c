@@ -119,8 +119,8 @@ static void test_strings(void) {
 	CFRelease(latin);
 	CFRelease(utf8);
 	CHECK(CFStringCreateWithCString(NULL, "x", kCFStringEncodingInvalidId) == NULL);
-	CHECK(CFStringCreateWithBytes(NULL, (const UInt8 *)"a\0b", 3, kCFStringEncodingUTF8,
-				  false) == NULL);
+	CHECK(CFStringCreateWithBytes(NULL, (const UInt8 *)"a\0b", 3, kCFStringEncodingUTF8, false) ==
+			NULL);
 	CFStringRef empty = CFStringCreateWithBytes(NULL, NULL, 0, kCFStringEncodingUTF8, false);
 	if (CHECK(empty != NULL)) {
 		CHECK_EQ(CFStringGetLength(empty), 0);
@@ -472,8 +472,8 @@ static void test_dictionaries(void) {
 
 	const void *keys[] = { CFSTR("a"), CFSTR("b"), CFSTR("a") };
 	const void *values[] = { one, one_d, w };
-	CFDictionaryRef made = CFDictionaryCreate(NULL, keys, values, 3,
-			&kCFTypeDictionaryKeyCallBacks, &kCFTypeDictionaryValueCallBacks);
+	CFDictionaryRef made = CFDictionaryCreate(NULL, keys, values, 3, &kCFTypeDictionaryKeyCallBacks,
+			&kCFTypeDictionaryValueCallBacks);
 	CHECK_EQ(CFDictionaryGetCount(made), 2);
 	CHECK(CFDictionaryGetValue(made, CFSTR("a")) == w); // the last pair of a key wins
 	const void *rev_keys[] = { CFSTR("b"), CFSTR("a") };
@@ -555,8 +555,7 @@ static void test_mach_send_rights(void) {
 			KERN_SUCCESS);
 	CHECK_EQ(refs, 1);
 	// A scoped port's copy adds a send right; each drop takes one; the last closes.
-	CHECK_EQ_I(mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_SEND, 1),
-			KERN_SUCCESS);
+	CHECK_EQ_I(mach_port_mod_refs(mach_task_self(), port, MACH_PORT_RIGHT_SEND, 1), KERN_SUCCESS);
 	CHECK_EQ_I(mach_port_get_refs(mach_task_self(), port, MACH_PORT_RIGHT_SEND, &refs),
 			KERN_SUCCESS);
 	CHECK_EQ(refs, 2);

@@ -70,7 +70,9 @@ typedef enum {
 	kCFCompareGreaterThan = 1,
 } CFComparisonResult;
 
-enum { kCFNotFound = -1 };
+enum {
+	kCFNotFound = -1
+};
 
 typedef const struct __CFAllocator *CFAllocatorRef;
 typedef const struct __CFString *CFStringRef;
@@ -141,9 +143,9 @@ typedef CFOptionFlags CFStringCompareFlags;
 /* The layout of a constant string made by CFSTR(); private to the kit. */
 struct __CFConstStr {
 	unsigned long type; /* CFStringGetTypeID() */
-	long refs;          /* negative: never freed */
-	const char *bytes;  /* UTF-8, NUL-terminated */
-	long length;        /* bytes, without the NUL */
+	long refs; /* negative: never freed */
+	const char *bytes; /* UTF-8, NUL-terminated */
+	long length; /* bytes, without the NUL */
 };
 
 #define __CF_STRING_TYPE_ID 7UL
@@ -322,8 +324,8 @@ CF_EXPORT extern const CFDictionaryValueCallBacks kCFTypeDictionaryValueCallBack
 /* ---- CFArray ---- */
 
 CF_EXPORT CFTypeID CFArrayGetTypeID(void);
-CF_EXPORT CFArrayRef CFArrayCreate(CFAllocatorRef allocator, const void **values,
-		CFIndex numValues, const CFArrayCallBacks *callBacks);
+CF_EXPORT CFArrayRef CFArrayCreate(CFAllocatorRef allocator, const void **values, CFIndex numValues,
+		const CFArrayCallBacks *callBacks);
 CF_EXPORT CFArrayRef CFArrayCreateCopy(CFAllocatorRef allocator, CFArrayRef theArray);
 /** capacity is a hint; 0 means unbounded. */
 CF_EXPORT CFMutableArrayRef CFArrayCreateMutable(CFAllocatorRef allocator, CFIndex capacity,
@@ -340,8 +342,7 @@ CF_EXPORT CFIndex CFArrayGetFirstIndexOfValue(CFArrayRef theArray, CFRange range
 CF_EXPORT void CFArrayAppendValue(CFMutableArrayRef theArray, const void *value);
 CF_EXPORT void CFArrayInsertValueAtIndex(CFMutableArrayRef theArray, CFIndex idx,
 		const void *value);
-CF_EXPORT void CFArraySetValueAtIndex(CFMutableArrayRef theArray, CFIndex idx,
-		const void *value);
+CF_EXPORT void CFArraySetValueAtIndex(CFMutableArrayRef theArray, CFIndex idx, const void *value);
 CF_EXPORT void CFArrayRemoveValueAtIndex(CFMutableArrayRef theArray, CFIndex idx);
 CF_EXPORT void CFArrayRemoveAllValues(CFMutableArrayRef theArray);
 
@@ -353,8 +354,7 @@ CF_EXPORT CFTypeID CFDictionaryGetTypeID(void);
 CF_EXPORT CFDictionaryRef CFDictionaryCreate(CFAllocatorRef allocator, const void **keys,
 		const void **values, CFIndex numValues, const CFDictionaryKeyCallBacks *keyCallBacks,
 		const CFDictionaryValueCallBacks *valueCallBacks);
-CF_EXPORT CFDictionaryRef CFDictionaryCreateCopy(CFAllocatorRef allocator,
-		CFDictionaryRef theDict);
+CF_EXPORT CFDictionaryRef CFDictionaryCreateCopy(CFAllocatorRef allocator, CFDictionaryRef theDict);
 /** capacity is a hint; 0 means unbounded. */
 CF_EXPORT CFMutableDictionaryRef CFDictionaryCreateMutable(CFAllocatorRef allocator,
 		CFIndex capacity, const CFDictionaryKeyCallBacks *keyCallBacks,

@@ -28,36 +28,36 @@ extern "C" {
 typedef struct __IOSurface *IOSurfaceRef;
 
 /* Property keys: CFStrings of the same text as Apple's. */
-CF_EXPORT extern const CFStringRef kIOSurfaceAllocSize;     /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfaceWidth;         /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfaceHeight;        /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfaceBytesPerRow;   /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfaceAllocSize; /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfaceWidth; /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfaceHeight; /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfaceBytesPerRow; /* CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfaceBytesPerElement; /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfaceElementWidth;  /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfaceElementWidth; /* CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfaceElementHeight; /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfaceOffset;        /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfacePlaneInfo;     /* CFArray of CFDictionary */
-CF_EXPORT extern const CFStringRef kIOSurfacePlaneWidth;    /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfacePlaneHeight;   /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfaceOffset; /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfacePlaneInfo; /* CFArray of CFDictionary */
+CF_EXPORT extern const CFStringRef kIOSurfacePlaneWidth; /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfacePlaneHeight; /* CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneBytesPerRow; /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfacePlaneOffset;   /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfacePlaneSize;     /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfacePlaneBase;     /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfacePlaneOffset; /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfacePlaneSize; /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfacePlaneBase; /* CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneBitsPerElement; /* CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneBytesPerElement; /* CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneElementWidth; /* CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneElementHeight; /* CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfaceCacheMode;     /* CFNumber (kIOSurfaceMap...) */
-CF_EXPORT extern const CFStringRef kIOSurfaceIsGlobal;      /* CFBoolean */
-CF_EXPORT extern const CFStringRef kIOSurfacePixelFormat;   /* CFNumber (OSType) */
+CF_EXPORT extern const CFStringRef kIOSurfaceCacheMode; /* CFNumber (kIOSurfaceMap...) */
+CF_EXPORT extern const CFStringRef kIOSurfaceIsGlobal; /* CFBoolean */
+CF_EXPORT extern const CFStringRef kIOSurfacePixelFormat; /* CFNumber (OSType) */
 CF_EXPORT extern const CFStringRef kIOSurfacePixelSizeCastingAllowed; /* CFBoolean */
-CF_EXPORT extern const CFStringRef kIOSurfaceName;          /* CFString */
+CF_EXPORT extern const CFStringRef kIOSurfaceName; /* CFString */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneComponentBitDepths; /* CFArray of CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneComponentBitOffsets; /* CFArray of CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneComponentNames; /* CFArray of CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneComponentTypes; /* CFArray of CFNumber */
 CF_EXPORT extern const CFStringRef kIOSurfacePlaneComponentRanges; /* CFArray of CFNumber */
-CF_EXPORT extern const CFStringRef kIOSurfaceSubsampling;   /* CFNumber */
+CF_EXPORT extern const CFStringRef kIOSurfaceSubsampling; /* CFNumber */
 
 CF_EXPORT CFTypeID IOSurfaceGetTypeID(void);
 
