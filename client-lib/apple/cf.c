@@ -375,7 +375,9 @@ static CFStringRef string_from_utf8(const char *bytes, size_t len) {
 	if (s == NULL) {
 		return NULL;
 	}
-	memcpy(s->storage, bytes, len);
+	if (len > 0) {
+		memcpy(s->storage, bytes, len);
+	}
 	s->storage[len] = '\0';
 	s->bytes = s->storage;
 	s->length = (long)len;
@@ -388,7 +390,7 @@ CF_EXPORT CFStringRef CFStringCreateWithBytes(CFAllocatorRef alloc, const UInt8 
 		return NULL;
 	}
 	size_t len = (size_t)numBytes;
-	if (memchr(bytes, '\0', len) != NULL) {
+	if (len > 0 && memchr(bytes, '\0', len) != NULL) {
 		return NULL;
 	}
 	switch (encoding) {
@@ -735,7 +737,7 @@ CF_EXPORT Boolean CFNumberGetValue(CFNumberRef number, CFNumberType theType, voi
 		if (number->is_float) {
 			return (double)f == d || isnan(d);
 		}
-		return (int64_t)f == number->i && fabs((double)f) < 9.2e18;
+		return fabs((double)f) < 9.2e18 && (int64_t)f == number->i;
 	}
 	case kCFNumberFloat64Type:
 	case kCFNumberDoubleType:
