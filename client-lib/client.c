@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "client-private.h"
@@ -589,17 +591,71 @@ IOSURFACE_EXPORT bool iosurface_format_is_known(uint32_t fourcc) {
 
 /* ---- The default client of the porting header ---- */
 
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+// The default client belongs to the process that connected it (default_pid). A child forked
+// without exec inherits the structure and a descriptor of the same socket: writing on it would
+// interleave the child's requests with the parent's, and reading would steal the parent's
+// events. So the child's first call abandons the inherited client and connects anew.
+static pthread_once_t default_atfork_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t default_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct iosurface_client *default_client;
+static pid_t default_pid; /* the process default_client (or its failure) belongs to */
+static bool default_tried;
 
-static void default_client_init(void) {
-	default_client = iosurface_client_connect(NULL);
+// Held across fork() so that the child never inherits it locked by a thread it does not have.
+static void default_prepare_fork(void) {
+	pthread_mutex_lock(&default_lock);
+}
+
+static void default_after_fork(void) {
+	pthread_mutex_unlock(&default_lock);
+}
+
+static void default_register_atfork(void) {
+	pthread_atfork(default_prepare_fork, default_after_fork, default_after_fork);
+}
+
+/*
+ * Makes the inherited client's descriptor a socket whose peer is gone, without a byte sent:
+ * anything the child still does with a surface of the parent's fails with EPIPE instead of
+ * reaching the parent's connection. The structure itself is left as it is (freeing it would
+ * send destroy requests).
+ */
+static void sever_inherited_client(struct iosurface_client *c) {
+	int fd = wl_display_get_fd(c->display);
+	int pair[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+		ios_log(IOSURFACE_LOG_ERROR, "after fork: cannot replace the parent's connection: %s",
+				strerror(errno));
+		return;
+	}
+	close(pair[1]);
+	if (dup2(pair[0], fd) >= 0) {
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	close(pair[0]);
 }
 
 IOSURFACE_EXPORT struct iosurface_client *iosurface_client_get_default(void) {
-	pthread_once(&default_once, default_client_init);
-	if (default_client == NULL) {
+	pthread_once(&default_atfork_once, default_register_atfork);
+	pthread_mutex_lock(&default_lock);
+	pid_t pid = getpid();
+	if (default_tried && default_pid != pid) {
+		if (default_client != NULL) {
+			ios_log(IOSURFACE_LOG_DEBUG, "forked: the default client connects anew");
+			sever_inherited_client(default_client);
+		}
+		default_client = NULL;
+		default_tried = false;
+	}
+	if (!default_tried) {
+		default_client = iosurface_client_connect(NULL);
+		default_pid = pid;
+		default_tried = true;
+	}
+	struct iosurface_client *c = default_client;
+	pthread_mutex_unlock(&default_lock);
+	if (c == NULL) {
 		errno = ENOENT;
 	}
-	return default_client;
+	return c;
 }

@@ -22,17 +22,19 @@ static bool log_configured;
 
 static enum iosurface_log_level level_from_env(void) {
 	const char *env = getenv("IOSURFACE_LOG_LEVEL");
-	if (env == NULL) {
-		return IOSURFACE_LOG_SILENT;
+	if (env == NULL || env[0] == '\0') {
+		// Refusals are worth a line by default: a caller of IOSurface's void setters or of
+		// a creation that returns NULL has no other way to learn why.
+		return IOSURFACE_LOG_WARNING;
 	}
-	static const char *const names[] = { "silent", "error", "info", "debug" };
-	for (int i = 0; i < 4; i++) {
+	static const char *const names[] = { "silent", "error", "warning", "info", "debug" };
+	for (int i = 0; i < 5; i++) {
 		if (strcmp(env, names[i]) == 0) {
 			return (enum iosurface_log_level)i;
 		}
 	}
 	int n = atoi(env);
-	return n < 0 ? IOSURFACE_LOG_SILENT : n > 3 ? IOSURFACE_LOG_DEBUG : n;
+	return n < 0 ? IOSURFACE_LOG_SILENT : n > IOSURFACE_LOG_DEBUG ? IOSURFACE_LOG_DEBUG : n;
 }
 
 IOSURFACE_EXPORT void iosurface_set_log_handler(enum iosurface_log_level level,

@@ -220,7 +220,8 @@ int surface_wait_ready(struct iosurface *s) {
 		return ret;
 	}
 	if (s->failed) {
-		ios_log(IOSURFACE_LOG_INFO, "iosurface: %s", s->failure_message ? s->failure_message : "");
+		ios_log(IOSURFACE_LOG_WARNING, "iosurface: %s",
+				s->failure_message ? s->failure_message : "");
 		return -failure_errno(s->failure);
 	}
 	return 0;
@@ -325,17 +326,27 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 		struct ios_request *req, struct ios_layout *layout) {
 	memset(req, 0, sizeof(*req));
 	if (!fits_u32(p->bytes_per_row) || !fits_u32(p->offset) || !fits_u32(p->alloc_size)) {
+		ios_log(IOSURFACE_LOG_WARNING,
+				"iosurface_create: bytes_per_row %zu, offset %zu or alloc_size %zu is above "
+				"4 GiB",
+				p->bytes_per_row, p->offset, p->alloc_size);
 		return -EINVAL;
 	}
 	if (p->plane_count > IOSURFACE_MAX_PLANES || p->cache_mode > IOSURFACE_CACHE_WRITE_COMBINE) {
+		ios_log(IOSURFACE_LOG_WARNING,
+				"iosurface_create: plane_count %u (at most %u) or cache_mode %u is invalid",
+				p->plane_count, IOSURFACE_MAX_PLANES, p->cache_mode);
 		return -EINVAL;
 	}
 	uint32_t known_usage = IOSURFACE_USAGE_CPU_READ | IOSURFACE_USAGE_CPU_WRITE |
 			IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE | IOSURFACE_USAGE_SCANOUT;
 	if (p->usage & ~known_usage) {
+		ios_log(IOSURFACE_LOG_WARNING, "iosurface_create: usage 0x%x has unknown bits", p->usage);
 		return -EINVAL;
 	}
 	if (p->name != NULL && strlen(p->name) > c->limit_max[IOSURFACE_PROPERTY_NAME_LENGTH]) {
+		ios_log(IOSURFACE_LOG_WARNING, "iosurface_create: name of %zu bytes exceeds %u",
+				strlen(p->name), c->limit_max[IOSURFACE_PROPERTY_NAME_LENGTH]);
 		return -EINVAL;
 	}
 	// Apple's codes ('BGRA', '420v', ...) are accepted too; none is also a known fourcc.
@@ -354,6 +365,7 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 		.offset = (uint32_t)p->offset,
 		.alloc_size = (uint32_t)p->alloc_size,
 		.plane_count = p->plane_count,
+		.usage = p->usage,
 	};
 	for (uint32_t i = 0; i < p->plane_count; i++) {
 		const struct iosurface_plane_properties *pp = &p->planes[i];
@@ -377,11 +389,11 @@ static int build_request(struct iosurface_client *c, const struct iosurface_prop
 	char msg[256];
 	enum ios_layout_status status = ios_layout_compute(req, &c->limits, layout, msg, sizeof(msg));
 	if (status == IOS_LAYOUT_UNKNOWN_FORMAT) {
-		ios_log(IOSURFACE_LOG_INFO, "iosurface_create: %s", msg);
+		ios_log(IOSURFACE_LOG_WARNING, "iosurface_create: %s", msg);
 		return -ENOTSUP;
 	}
 	if (status != IOS_LAYOUT_OK) {
-		ios_log(IOSURFACE_LOG_INFO, "iosurface_create: %s", msg);
+		ios_log(IOSURFACE_LOG_WARNING, "iosurface_create: %s", msg);
 		return -EINVAL;
 	}
 	return 0;

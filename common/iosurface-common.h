@@ -135,6 +135,7 @@ struct ios_request {
 	uint32_t bytes_per_element, element_width, element_height;
 	uint32_t bytes_per_row, offset, alloc_size;
 	uint32_t plane_count;
+	uint32_t usage; /* enum iosurface_usage: GPU and scanout usage need aligned rows */
 	bool plane_set[IOSURFACE_MAX_PLANES];
 	struct ios_plane_layout planes[IOSURFACE_MAX_PLANES];
 };

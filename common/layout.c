@@ -105,12 +105,21 @@ static enum ios_layout_status check_element(const char *what, const struct eleme
 	return IOS_LAYOUT_OK;
 }
 
-/* Bytes per row and size of a width x height block of elements, explicit or computed. */
+/*
+ * Bytes per row and size of a width x height block of elements, explicit or computed. As on
+ * macOS, an explicit row size is accepted when it holds a row and is a multiple of the element
+ * size or of the published alignment (what IOSurfaceAlignProperty() gives); only GPU and
+ * scanout usage need the alignment. The default row is
+ * aligned to 64 bytes, unless an explicit size (req_size, or room, what the allocation leaves
+ * for the block) cannot hold such rows: then the rows are tight, as code that computes an
+ * allocation of width * height * bytes per element expects.
+ */
 static enum ios_layout_status lay_rows(const char *what, uint64_t width, uint64_t height,
-		const struct element *e, uint32_t req_bpr, uint32_t req_size, uint32_t *bpr_out,
-		uint32_t *size_out, char *msg, size_t msg_size) {
+		const struct element *e, bool gpu, uint32_t req_bpr, uint32_t req_size, uint64_t room,
+		uint32_t *bpr_out, uint32_t *size_out, char *msg, size_t msg_size) {
 	uint64_t min_bpr = div_round_up(width, e->ew) * e->bpe;
 	uint64_t max_bpr = (uint64_t)IOS_MAX_DIMENSION * IOS_MAX_BYTES_PER_ELEMENT;
+	uint64_t rows = div_round_up(height, e->eh);
 	uint64_t bpr;
 	if (req_bpr != 0) {
 		if (req_bpr < min_bpr) {
@@ -118,9 +127,17 @@ static enum ios_layout_status lay_rows(const char *what, uint64_t width, uint64_
 					"%sbytes_per_row %u is less than the %llu bytes of a row", what, req_bpr,
 					(unsigned long long)min_bpr);
 		}
-		if (req_bpr % IOS_ROW_ALIGNMENT != 0) {
+		if (req_bpr % e->bpe != 0 && req_bpr % IOS_ROW_ALIGNMENT != 0) {
 			return fail(IOS_LAYOUT_INVALID_LAYOUT, msg, msg_size,
-					"%sbytes_per_row %u is not a multiple of %u", what, req_bpr, IOS_ROW_ALIGNMENT);
+					"%sbytes_per_row %u is a multiple of neither the %u bytes of an element nor "
+					"%u",
+					what, req_bpr, e->bpe, IOS_ROW_ALIGNMENT);
+		}
+		if (gpu && req_bpr % IOS_ROW_ALIGNMENT != 0) {
+			return fail(IOS_LAYOUT_INVALID_LAYOUT, msg, msg_size,
+					"%sbytes_per_row %u is not a multiple of %u, which GPU and scanout usage "
+					"need",
+					what, req_bpr, IOS_ROW_ALIGNMENT);
 		}
 		if (req_bpr > max_bpr) {
 			return fail(IOS_LAYOUT_INVALID_LAYOUT, msg, msg_size,
@@ -130,8 +147,12 @@ static enum ios_layout_status lay_rows(const char *what, uint64_t width, uint64_
 		bpr = req_bpr;
 	} else {
 		bpr = align_up(min_bpr, IOS_ROW_ALIGNMENT);
+		uint64_t limit = req_size != 0 ? req_size : room;
+		if (!gpu && limit != 0 && bpr * rows > limit && min_bpr * rows <= limit) {
+			bpr = min_bpr;
+		}
 	}
-	uint64_t size = bpr * div_round_up(height, e->eh);
+	uint64_t size = bpr * rows;
 	if (req_size != 0) {
 		if (req_size < size) {
 			return fail(IOS_LAYOUT_INVALID_LAYOUT, msg, msg_size,
@@ -210,14 +231,20 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 	out->format = req->format;
 	out->offset = req->offset;
 	out->plane_count = plane_count;
+	bool gpu = (req->usage &
+					   (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
+							   IOSURFACE_USAGE_SCANOUT)) != 0;
 	uint64_t end;
 
 	if (plane_count == 0) {
 		const struct ios_plane_format *pf = fmt ? &fmt->planes[0] : NULL;
+		// As IOSurface: an explicit bytes per element makes the element one pixel unless its
+		// size is given too ('yuvs' with 2 bytes per element is 2 bytes per pixel).
+		bool own = req->bytes_per_element != 0;
 		struct element e = {
 			.bpe = or_default(req->bytes_per_element, pf ? pf->bytes_per_element : 0),
-			.ew = or_default(req->element_width, pf ? pf->element_width : 1),
-			.eh = or_default(req->element_height, pf ? pf->element_height : 1),
+			.ew = or_default(req->element_width, pf && !own ? pf->element_width : 1),
+			.eh = or_default(req->element_height, pf && !own ? pf->element_height : 1),
 		};
 		if (e.bpe == 0) {
 			char name[16];
@@ -229,7 +256,8 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 			return status;
 		}
 		uint32_t size;
-		if ((status = lay_rows("", req->width, req->height, &e, req->bytes_per_row, 0,
+		uint64_t room = req->alloc_size > req->offset ? req->alloc_size - req->offset : 0;
+		if ((status = lay_rows("", req->width, req->height, &e, gpu, req->bytes_per_row, 0, room,
 					 &out->bytes_per_row, &size, msg, msg_size)) != IOS_LAYOUT_OK) {
 			return status;
 		}
@@ -245,11 +273,12 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 			struct ios_plane_layout *p = &out->planes[i];
 			char what[24];
 			snprintf(what, sizeof(what), "plane %u ", i);
+			bool own = rp->bytes_per_element != 0;
 			struct element e = {
 				.bpe = or_default(rp->bytes_per_element,
 						pf ? pf->bytes_per_element : req->bytes_per_element),
-				.ew = or_default(rp->element_width, pf ? pf->element_width : 1),
-				.eh = or_default(rp->element_height, pf ? pf->element_height : 1),
+				.ew = or_default(rp->element_width, pf && !own ? pf->element_width : 1),
+				.eh = or_default(rp->element_height, pf && !own ? pf->element_height : 1),
 			};
 			if (e.bpe == 0) {
 				char name[16];
@@ -269,8 +298,8 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 						"plane %u width %llu x height %llu exceeds the maximum %u", i,
 						(unsigned long long)w, (unsigned long long)h, limits->max_dimension);
 			}
-			if ((status = lay_rows(what, w, h, &e, rp->bytes_per_row, rp->size, &p->bytes_per_row,
-						 &p->size, msg, msg_size)) != IOS_LAYOUT_OK) {
+			if ((status = lay_rows(what, w, h, &e, gpu, rp->bytes_per_row, rp->size, 0,
+						 &p->bytes_per_row, &p->size, msg, msg_size)) != IOS_LAYOUT_OK) {
 				return status;
 			}
 			uint64_t offset;

@@ -113,10 +113,10 @@ static void params_handle_set_element(struct wl_client *client, struct wl_resour
 static bool check_row_and_offset(struct wl_resource *resource, const char *what, uint32_t bpr,
 		uint32_t offset, uint32_t max_alloc) {
 	size_t max_bpr = ios_property_maximum(IOSURFACE_PROPERTY_BYTES_PER_ROW, NULL);
-	if (bpr % IOS_ROW_ALIGNMENT != 0 || bpr > max_bpr) {
+	// Whether the row is a multiple of its element is checked at create, with the element.
+	if (bpr > max_bpr) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
-				"%sbytes_per_row %u is not a multiple of %u up to %zu", what, bpr,
-				IOS_ROW_ALIGNMENT, max_bpr);
+				"%sbytes_per_row %u exceeds the maximum %zu", what, bpr, max_bpr);
 		return false;
 	}
 	if (offset % IOS_OFFSET_ALIGNMENT != 0 || offset > max_alloc) {
@@ -245,6 +245,7 @@ static void params_handle_set_usage(struct wl_client *client, struct wl_resource
 		return;
 	}
 	params->usage = usage;
+	params->req.usage = usage;
 }
 
 static void params_handle_set_flags(struct wl_client *client, struct wl_resource *resource,

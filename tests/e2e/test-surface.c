@@ -154,7 +154,8 @@ TEST(apple_codes_accepted_at_creation) {
 	} codes[] = {
 		{ OSTYPE('B', 'G', 'R', 'A'), DRM_FORMAT_ARGB8888 },
 		{ OSTYPE('4', '2', '0', 'v'), DRM_FORMAT_NV12 },
-		{ OSTYPE('4', '2', '0', 'f'), DRM_FORMAT_NV12 },
+		// Full range has no DRM code: it keeps Apple's, so that every holder sees the range.
+		{ OSTYPE('4', '2', '0', 'f'), OSTYPE('4', '2', '0', 'f') },
 		{ OSTYPE('x', '4', '2', '0'), DRM_FORMAT_P010 },
 		{ OSTYPE('L', '0', '0', '8'), DRM_FORMAT_R8 },
 		{ OSTYPE('2', 'v', 'u', 'y'), DRM_FORMAT_UYVY },
@@ -167,6 +168,44 @@ TEST(apple_codes_accepted_at_creation) {
 		CHECK_EQ(iosurface_get_pixel_format(s), codes[i].fourcc);
 		iosurface_unref(s);
 	}
+	iosurface_client_destroy(c);
+	harness_compositor_stop(hc);
+}
+
+/* Another holder, in another connection, reads the same format code and range. */
+TEST(full_range_is_seen_by_every_holder) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct iosurface_client *c = connect_client();
+	struct iosurface_client *other = connect_client();
+	static const struct {
+		uint32_t code;
+		enum iosurface_component_range range;
+	} cases[] = {
+		{ OSTYPE('4', '2', '0', 'f'), IOSURFACE_COMPONENT_RANGE_FULL },
+		{ OSTYPE('4', '2', '0', 'v'), IOSURFACE_COMPONENT_RANGE_VIDEO },
+		{ OSTYPE('x', 'f', '2', '2'), IOSURFACE_COMPONENT_RANGE_FULL },
+		{ OSTYPE('y', 'u', 'v', 'f'), IOSURFACE_COMPONENT_RANGE_FULL },
+		{ OSTYPE('y', 'u', 'v', 's'), IOSURFACE_COMPONENT_RANGE_VIDEO },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t code = cases[i].code;
+		enum iosurface_component_range range = cases[i].range;
+		struct iosurface_properties props = { .width = 64, .height = 32, .pixel_format = code };
+		struct iosurface *s = iosurface_create(c, &props);
+		CHECK_NOT_NULL(s);
+		int port = iosurface_create_port(s);
+		CHECK(port >= 0);
+		struct iosurface *t = iosurface_lookup_from_port(other, port);
+		CHECK_NOT_NULL(t);
+		CHECK_EQ(iosurface_get_pixel_format(t), iosurface_format_from_ostype(code));
+		CHECK_EQ(iosurface_format_to_ostype(iosurface_get_pixel_format(t)), code);
+		CHECK_EQ(iosurface_get_range_of_component_of_plane(t, 0, 0), range);
+		CHECK_EQ(iosurface_get_range_of_component_of_plane(s, 0, 0), range);
+		iosurface_unref(t);
+		close(port);
+		iosurface_unref(s);
+	}
+	iosurface_client_destroy(other);
 	iosurface_client_destroy(c);
 	harness_compositor_stop(hc);
 }

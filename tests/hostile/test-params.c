@@ -169,12 +169,26 @@ TEST(set_plane_bpe_65_is_invalid_element) {
 
 /* ---- Layout ---- */
 
-static void set_layout_bpr_100(struct params_case *pc) {
-	iosurface_params_v1_set_layout(pc->params, 100, 0, 0);
+// A row size above the maximum is refused at once; whether a row size fits its element is
+// known only at create (bytes per row need not be a multiple of 64, as on macOS).
+static void set_layout_bpr_over_max(struct params_case *pc) {
+	// The published maximum is 16384 * 64.
+	iosurface_params_v1_set_layout(pc->params, 16384u * 64 + 4, 0, 0);
 }
 
-TEST(set_layout_bpr_100_is_invalid_layout) {
-	expect_params_error(set_layout_bpr_100, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT);
+TEST(set_layout_bpr_over_max_is_invalid_layout) {
+	expect_params_error(set_layout_bpr_over_max, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT);
+}
+
+static void bpr_off_element(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 10, 1);
+	iosurface_params_v1_set_format(pc->params, DRM_FORMAT_ARGB8888);
+	iosurface_params_v1_set_layout(pc->params, 42, 0, 0);
+	send_create(pc);
+}
+
+TEST(bpr_off_element_is_invalid_layout_at_create) {
+	expect_params_error(bpr_off_element, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT);
 }
 
 static void set_layout_offset_3(struct params_case *pc) {
@@ -257,12 +271,23 @@ TEST(overlapping_planes_are_invalid_layout_at_create) {
 	expect_params_error(overlapping_planes, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT);
 }
 
-static void plane_bpr_100(struct params_case *pc) {
-	iosurface_params_v1_set_plane(pc->params, 0, 0, 0, 100, 0, 0, 0, 0, 0);
+static void plane_bpr_over_max(struct params_case *pc) {
+	iosurface_params_v1_set_plane(pc->params, 0, 0, 0, 16384u * 64 + 64, 0, 0, 0, 0, 0);
 }
 
-TEST(set_plane_bpr_100_is_invalid_layout) {
-	expect_params_error(plane_bpr_100, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT);
+TEST(set_plane_bpr_over_max_is_invalid_layout) {
+	expect_params_error(plane_bpr_over_max, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT);
+}
+
+static void plane_bpr_off_element(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
+	iosurface_params_v1_set_format(pc->params, DRM_FORMAT_NV12);
+	iosurface_params_v1_set_plane(pc->params, 1, 0, 0, 101, 0, 0, 0, 0, 0);
+	send_create(pc);
+}
+
+TEST(plane_bpr_off_element_is_invalid_layout_at_create) {
+	expect_params_error(plane_bpr_off_element, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT);
 }
 
 static void plane_offset_3(struct params_case *pc) {

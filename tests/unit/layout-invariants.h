@@ -41,7 +41,23 @@ __attribute__((format(printf, 3, 4))) static inline bool inv_broken(char *why, s
 /* One block of rows: the whole surface when it has no planes, or one plane. */
 struct inv_region {
 	uint64_t width, height, bpr, bpe, ew, eh, offset, size;
+	bool gpu;
 };
+
+/*
+ * The default row: the row of elements aligned to IOS_ROW_ALIGNMENT, or the row itself when
+ * an explicit size (limit, 0: none) has no room for aligned rows but has for tight ones and
+ * the usage needs no alignment.
+ */
+static inline uint64_t inv_default_bpr(const struct inv_region *r, uint64_t limit) {
+	uint64_t row = inv_div_up(r->width, r->ew) * r->bpe;
+	uint64_t rows = inv_div_up(r->height, r->eh);
+	uint64_t aligned = inv_align(row, IOS_ROW_ALIGNMENT);
+	if (!r->gpu && limit != 0 && aligned * rows > limit && row * rows <= limit) {
+		return row;
+	}
+	return aligned;
+}
 
 static inline bool inv_region_ok(const char *what, const struct inv_region *r,
 		const struct ios_limits *limits, uint64_t alloc, char *why, size_t why_size) {
@@ -55,8 +71,11 @@ static inline bool inv_region_ok(const char *what, const struct inv_region *r,
 					r->eh <= IOS_MAX_ELEMENT_DIMENSION,
 			"%selement %llux%llu out of range", what, (unsigned long long)r->ew,
 			(unsigned long long)r->eh);
-	INV_RULE(r->bpr % IOS_ROW_ALIGNMENT == 0, "%sbytes_per_row %llu not aligned", what,
+	INV_RULE(r->bpr % r->bpe == 0 || r->bpr % IOS_ROW_ALIGNMENT == 0,
+			"%sbytes_per_row %llu a multiple of neither the element nor the alignment", what,
 			(unsigned long long)r->bpr);
+	INV_RULE(!r->gpu || r->bpr % IOS_ROW_ALIGNMENT == 0,
+			"%sbytes_per_row %llu not aligned for GPU usage", what, (unsigned long long)r->bpr);
 	uint64_t row = inv_div_up(r->width, r->ew) * r->bpe;
 	INV_RULE(r->bpr >= row, "%sbytes_per_row %llu < row of %llu bytes", what,
 			(unsigned long long)r->bpr, (unsigned long long)row);
@@ -86,6 +105,9 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 	}
 	const struct ios_format *fmt = ios_format_lookup(req->format);
 	uint64_t alloc = out->alloc_size;
+	bool gpu = (req->usage &
+					   (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
+							   IOSURFACE_USAGE_SCANOUT)) != 0;
 
 	INV_RULE(out->width == req->width && out->height == req->height,
 			"size %ux%u differs from the request %ux%u", out->width, out->height, req->width,
@@ -118,17 +140,25 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 			.ew = out->element_width,
 			.eh = out->element_height,
 			.offset = out->offset,
+			.gpu = gpu,
 		};
 		r.size = r.bpr * inv_div_up(r.height, r.eh ? r.eh : 1);
 		INV_RULE(r.bpe == (req->bytes_per_element ? req->bytes_per_element
 								 : pf ? pf->bytes_per_element : 0),
 				"bytes_per_element %llu is neither requested nor the format's",
 				(unsigned long long)r.bpe);
-		INV_RULE(r.ew == (req->element_width ? req->element_width : pf ? pf->element_width : 1) &&
-						r.eh == (req->element_height ? req->element_height
-										: pf ? pf->element_height : 1),
-				"element %llux%llu is neither requested nor the format's",
-				(unsigned long long)r.ew, (unsigned long long)r.eh);
+		// An explicit bytes per element makes the default element 1x1, as in IOSurface.
+		const struct ios_plane_format *epf = req->bytes_per_element ? NULL : pf;
+		INV_RULE(r.ew ==
+								(req->element_width ? req->element_width :
+												epf ? epf->element_width :
+													  1) &&
+						r.eh ==
+								(req->element_height ? req->element_height :
+												epf  ? epf->element_height :
+													   1),
+				"element %llux%llu is neither requested nor the format's", (unsigned long long)r.ew,
+				(unsigned long long)r.eh);
 		if (!inv_region_ok("", &r, limits, alloc, why, why_size)) {
 			return false;
 		}
@@ -136,7 +166,8 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 			INV_RULE(r.bpr == req->bytes_per_row, "bytes_per_row %llu, requested %u",
 					(unsigned long long)r.bpr, req->bytes_per_row);
 		} else {
-			uint64_t tight = inv_align(inv_div_up(r.width, r.ew) * r.bpe, IOS_ROW_ALIGNMENT);
+			uint64_t room = req->alloc_size > req->offset ? req->alloc_size - req->offset : 0;
+			uint64_t tight = inv_default_bpr(&r, room);
 			INV_RULE(r.bpr == tight, "default bytes_per_row %llu, expected %llu",
 					(unsigned long long)r.bpr, (unsigned long long)tight);
 		}
@@ -163,6 +194,7 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 				.eh = p->element_height,
 				.offset = p->offset,
 				.size = p->size,
+				.gpu = gpu,
 			};
 			if (!inv_region_ok(what, &r, limits, alloc, why, why_size)) {
 				return false;
@@ -183,7 +215,7 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 				INV_RULE(r.bpr == rp->bytes_per_row, "plane %u bytes_per_row %llu, requested %u",
 						i, (unsigned long long)r.bpr, rp->bytes_per_row);
 			} else {
-				uint64_t tight = inv_align(inv_div_up(r.width, r.ew) * r.bpe, IOS_ROW_ALIGNMENT);
+				uint64_t tight = inv_default_bpr(&r, rp->size);
 				INV_RULE(r.bpr == tight, "plane %u default bytes_per_row %llu, expected %llu", i,
 						(unsigned long long)r.bpr, (unsigned long long)tight);
 			}

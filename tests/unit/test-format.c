@@ -21,15 +21,20 @@
 #define OSTYPE(a, b, c, d) \
 	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
 
+/* Type and range of the color components; alpha is always full range. */
 enum kind {
 	RGB,
 	RGB_FLOAT,
+	RGB_WIDE,
 	YUV,
+	YUV_FULL,
 };
 
 struct expected_plane {
 	uint8_t bytes_per_element, element_width, element_height, h_subsampling, v_subsampling;
-	const char *drm_layout; /* the drm_fourcc.h comment of this plane */
+	/* The drm_fourcc.h comment of this plane, or the same notation for a format DRM lacks
+	 * (of the big-endian word for Apple's big-endian formats); NULL: see its own test. */
+	const char *drm_layout;
 };
 
 struct expected_format {
@@ -86,6 +91,52 @@ static const struct expected_format expected[] = {
 		{ { 4, 2, 1, 1, 1, "[31:0] Cr0:Y1:Cb0:Y0 8:8:8:8" } } },
 	{ DRM_FORMAT_UYVY, "UYVY", 0, S422, YUV,
 		{ { 4, 2, 1, 1, 1, "[31:0] Y1:Cr0:Y0:Cb0 8:8:8:8" } } },
+	{ DRM_FORMAT_BGR888, "BGR888", 0, NONE, RGB, { { 3, 1, 1, 1, 1, "[23:0] B:G:R 8:8:8" } } },
+	/* Formats known by their Apple code: full-range twins, then what DRM has no code for. */
+	{ OSTYPE('4', '2', '0', 'f'), "420f", 2, S420, YUV_FULL,
+		{ { 1, 1, 1, 1, 1, "[7:0] Y" }, { 2, 1, 1, 2, 2, "[15:0] Cr:Cb" } } },
+	{ OSTYPE('4', '2', '2', 'f'), "422f", 2, S422, YUV_FULL,
+		{ { 1, 1, 1, 1, 1, "[7:0] Y" }, { 2, 1, 1, 2, 1, "[15:0] Cr:Cb" } } },
+	{ OSTYPE('4', '4', '4', 'f'), "444f", 2, NONE, YUV_FULL,
+		{ { 1, 1, 1, 1, 1, "[7:0] Y" }, { 2, 1, 1, 1, 1, "[15:0] Cr:Cb" } } },
+	{ OSTYPE('x', 'f', '2', '0'), "xf20", 2, S420, YUV_FULL,
+		{ { 2, 1, 1, 1, 1, "[15:0] Y:x [10:6]" },
+				{ 4, 1, 1, 2, 2, "[31:0] Cr:x:Cb:x [10:6:10:6]" } } },
+	{ OSTYPE('x', 'f', '2', '2'), "xf22", 2, S422, YUV_FULL,
+		{ { 2, 1, 1, 1, 1, "[15:0] Y:x [10:6]" },
+				{ 4, 1, 1, 2, 1, "[31:0] Cr:x:Cb:x [10:6:10:6]" } } },
+	{ OSTYPE('f', '4', '2', '0'), "f420", 3, S420, YUV_FULL,
+		{ { 1, 1, 1, 1, 1, "[7:0] Y" }, { 1, 1, 1, 2, 2, "[7:0] Cb" },
+				{ 1, 1, 1, 2, 2, "[7:0] Cr" } } },
+	{ OSTYPE('y', 'u', 'v', 'f'), "yuvf", 0, S422, YUV_FULL,
+		{ { 4, 2, 1, 1, 1, "[31:0] Cr0:Y1:Cb0:Y0 8:8:8:8" } } },
+	{ OSTYPE('x', '4', '4', '4'), "x444", 2, NONE, YUV,
+		{ { 2, 1, 1, 1, 1, "[15:0] Y:x [10:6]" },
+				{ 4, 1, 1, 1, 1, "[31:0] Cr:x:Cb:x [10:6:10:6]" } } },
+	{ OSTYPE('x', 'f', '4', '4'), "xf44", 2, NONE, YUV_FULL,
+		{ { 2, 1, 1, 1, 1, "[15:0] Y:x [10:6]" },
+				{ 4, 1, 1, 1, 1, "[31:0] Cr:x:Cb:x [10:6:10:6]" } } },
+	{ OSTYPE('v', '2', '1', '0'), "v210", 0, S422, YUV, { { 16, 6, 1, 1, 1, NULL } } },
+	{ OSTYPE('a', '2', 'v', 'y'), "a2vy", 2, S422, YUV,
+		{ { 4, 2, 1, 1, 1, "[31:0] Y1:Cr0:Y0:Cb0 8:8:8:8" }, { 1, 1, 1, 1, 1, "[7:0] A" } } },
+	{ OSTYPE('y', '4', '1', '6'), "y416", 0, NONE, YUV,
+		{ { 8, 1, 1, 1, 1, "[63:0] Cr:Cb:Y:A 16:16:16:16" } } },
+	{ OSTYPE('v', '4', '0', '8'), "v408", 0, NONE, YUV,
+		{ { 4, 1, 1, 1, 1, "[31:0] A:Cr:Y:Cb 8:8:8:8" } } },
+	{ OSTYPE('w', '3', '0', 'r'), "w30r", 0, NONE, RGB_WIDE,
+		{ { 4, 1, 1, 1, 1, "[31:0] x:R:G:B 2:10:10:10" } } },
+	{ OSTYPE('b', '3', 'a', '8'), "b3a8", 2, NONE, RGB_WIDE,
+		{ { 4, 1, 1, 1, 1, "[31:0] x:R:G:B 2:10:10:10" }, { 1, 1, 1, 1, 1, "[7:0] A" } } },
+	{ OSTYPE('R', '1', '0', 'k'), "R10k", 0, NONE, RGB,
+		{ { 4, 1, 1, 1, 1, "[31:0] R:G:B:x 10:10:10:2" } } },
+	{ OSTYPE('b', '6', '4', 'a'), "b64a", 0, NONE, RGB,
+		{ { 8, 1, 1, 1, 1, "[63:0] A:R:G:B 16:16:16:16" } } },
+	{ OSTYPE('R', 'G', 'f', 'A'), "RGfA", 0, NONE, RGB_FLOAT,
+		{ { 16, 1, 1, 1, 1, "[127:0] A:B:G:R 32:32:32:32" } } },
+	{ OSTYPE('L', '0', '0', 'h'), "L00h", 0, NONE, RGB_FLOAT, { { 2, 1, 1, 1, 1, "[15:0] R" } } },
+	{ OSTYPE('L', '0', '0', 'f'), "L00f", 0, NONE, RGB_FLOAT, { { 4, 1, 1, 1, 1, "[31:0] R" } } },
+	{ OSTYPE('2', 'C', '0', 'h'), "2C0h", 0, NONE, RGB_FLOAT,
+		{ { 4, 1, 1, 1, 1, "[31:0] G:R 16:16" } } },
 };
 
 #define EXPECTED_COUNT (sizeof(expected) / sizeof(expected[0]))
@@ -203,7 +254,7 @@ static const char *fourcc_text(uint32_t fourcc) {
 
 /* ---- Test cases ---- */
 
-/* The table holds exactly the 20 formats above, once each, and nothing past its end. */
+/* The table holds exactly the formats above, once each, and nothing past its end. */
 static void test_table_is_complete(void) {
 	CHECK_EQ(ios_format_count(), EXPECTED_COUNT);
 	for (size_t i = 0; i < ios_format_count(); i++) {
@@ -286,6 +337,9 @@ static void test_components_match_drm(void) {
 			check_context("%s plane %u \"%s\"", e->name, p, e->planes[p].drm_layout);
 			const struct ios_plane_format *pf = &fmt->planes[p];
 			struct parsed_layout drm;
+			if (e->planes[p].drm_layout == NULL) {
+				continue;
+			}
 			if (!CHECK(parse_drm_layout(e->planes[p].drm_layout, &drm))) {
 				continue;
 			}
@@ -311,8 +365,14 @@ static void test_components_match_drm(void) {
 				CHECK_EQ(got->bit_depth, want->depth);
 				CHECK_EQ(got->type, e->kind == RGB_FLOAT ? IOSURFACE_COMPONENT_TYPE_FLOAT
 						: IOSURFACE_COMPONENT_TYPE_UNSIGNED_INTEGER);
-				CHECK_EQ(got->range, e->kind == YUV ? IOSURFACE_COMPONENT_RANGE_VIDEO
-						: IOSURFACE_COMPONENT_RANGE_FULL);
+				enum iosurface_component_range range = e->kind == YUV
+						? IOSURFACE_COMPONENT_RANGE_VIDEO
+						: e->kind == RGB_WIDE ? IOSURFACE_COMPONENT_RANGE_WIDE
+						: IOSURFACE_COMPONENT_RANGE_FULL;
+				if (want->name == IOSURFACE_COMPONENT_NAME_ALPHA) {
+					range = IOSURFACE_COMPONENT_RANGE_FULL;
+				}
+				CHECK_EQ(got->range, range);
 			}
 		}
 	}
@@ -331,12 +391,12 @@ static void test_components_consistent(void) {
 		for (unsigned p = 0; p < described; p++) {
 			const struct ios_plane_format *pf = &fmt->planes[p];
 			check_context("%s plane %u", fmt->name, p);
-			CHECK(pf->bytes_per_element >= 1 && pf->bytes_per_element <= 8);
+			CHECK(pf->bytes_per_element >= 1 && pf->bytes_per_element <= 16);
 			CHECK(pf->element_width >= 1 && pf->element_height >= 1);
 			CHECK(pf->h_subsampling >= 1 && pf->v_subsampling >= 1);
 			CHECK(pf->component_count >= 1 && pf->component_count <= 4);
 			unsigned bits = 8u * pf->bytes_per_element;
-			uint64_t used = 0;
+			bool used[128] = { false };
 			for (unsigned c = 0; c < pf->component_count && c < 4; c++) {
 				const struct ios_component *comp = &pf->components[c];
 				check_context("%s plane %u component %u", fmt->name, p, c);
@@ -345,20 +405,23 @@ static void test_components_consistent(void) {
 				CHECK(comp->type == IOSURFACE_COMPONENT_TYPE_UNSIGNED_INTEGER ||
 						comp->type == IOSURFACE_COMPONENT_TYPE_FLOAT);
 				CHECK(comp->range == IOSURFACE_COMPONENT_RANGE_FULL ||
-						comp->range == IOSURFACE_COMPONENT_RANGE_VIDEO);
+						comp->range == IOSURFACE_COMPONENT_RANGE_VIDEO ||
+						comp->range == IOSURFACE_COMPONENT_RANGE_WIDE);
 				if (!CHECK(comp->bit_depth >= 1 && comp->bit_offset + comp->bit_depth <= bits)) {
 					continue;
 				}
-				uint64_t mask = (comp->bit_depth == 64 ? ~0ull : (1ull << comp->bit_depth) - 1)
-						<< comp->bit_offset;
-				CHECK_EQ(used & mask, 0); // overlaps an earlier component
-				used |= mask;
+				bool overlaps = false;
+				for (unsigned b = comp->bit_offset; b < comp->bit_offset + comp->bit_depth; b++) {
+					overlaps |= used[b];
+					used[b] = true;
+				}
+				CHECK(!overlaps); // with an earlier component
 			}
 			if (pf->h_subsampling == 2 && pf->v_subsampling == 2) {
 				any_420 = true;
 			}
 			if ((pf->h_subsampling == 2 && pf->v_subsampling == 1) ||
-					(pf->element_width == 2 && pf->element_height == 1)) {
+					(pf->element_width >= 2 && pf->element_height == 1)) {
 				any_422 = true;
 			}
 			if (pf->h_subsampling != 1 || pf->v_subsampling != 1 || pf->element_width != 1 ||
@@ -393,7 +456,6 @@ static void test_ostype(void) {
 		{ OSTYPE('A', 'B', 'G', 'R'), DRM_FORMAT_RGBA8888 },
 		{ 0x00000020, DRM_FORMAT_BGRA8888 }, // k32ARGBPixelFormat
 		{ OSTYPE('4', '2', '0', 'v'), DRM_FORMAT_NV12 },
-		{ OSTYPE('4', '2', '0', 'f'), DRM_FORMAT_NV12 },
 		{ OSTYPE('4', '2', '2', 'v'), DRM_FORMAT_NV16 },
 		{ OSTYPE('4', '4', '4', 'v'), DRM_FORMAT_NV24 },
 		{ OSTYPE('x', '4', '2', '0'), DRM_FORMAT_P010 },
@@ -405,6 +467,16 @@ static void test_ostype(void) {
 		{ OSTYPE('y', 'u', 'v', 's'), DRM_FORMAT_YUYV },
 		{ OSTYPE('R', 'G', 'h', 'A'), DRM_FORMAT_ABGR16161616F },
 		{ OSTYPE('l', '1', '0', 'r'), DRM_FORMAT_ARGB2101010 },
+		{ 0x00000018, DRM_FORMAT_BGR888 }, // k24RGBPixelFormat
+		// Full range keeps its own code, so that every holder can tell the range.
+		{ OSTYPE('4', '2', '0', 'f'), OSTYPE('4', '2', '0', 'f') },
+		{ OSTYPE('x', 'f', '2', '0'), OSTYPE('x', 'f', '2', '0') },
+		{ OSTYPE('x', 'f', '2', '2'), OSTYPE('x', 'f', '2', '2') },
+		{ OSTYPE('f', '4', '2', '0'), OSTYPE('f', '4', '2', '0') },
+		{ OSTYPE('y', 'u', 'v', 'f'), OSTYPE('y', 'u', 'v', 'f') },
+		{ OSTYPE('x', 'f', '4', '4'), OSTYPE('x', 'f', '4', '4') },
+		{ OSTYPE('w', '3', '0', 'r'), OSTYPE('w', '3', '0', 'r') },
+		{ OSTYPE('v', '2', '1', '0'), OSTYPE('v', '2', '1', '0') },
 	};
 	for (size_t i = 0; i < sizeof(to_fourcc) / sizeof(to_fourcc[0]); i++) {
 		uint32_t ostype = to_fourcc[i].ostype;
@@ -413,7 +485,7 @@ static void test_ostype(void) {
 		CHECK_EQ(ios_format_from_ostype(ostype), to_fourcc[i].fourcc);
 	}
 
-	// Back: each format gives its primary code ('420v', not the full-range '420f').
+	// Back: each format gives its primary code ('BGRA' for both ARGB8888 and XRGB8888).
 	static const struct {
 		uint32_t fourcc, ostype;
 	} to_ostype[] = {
@@ -425,6 +497,8 @@ static void test_ostype(void) {
 		{ DRM_FORMAT_YUYV, OSTYPE('y', 'u', 'v', 's') },
 		{ DRM_FORMAT_ABGR16161616F, OSTYPE('R', 'G', 'h', 'A') },
 		{ DRM_FORMAT_ARGB2101010, OSTYPE('l', '1', '0', 'r') },
+		{ DRM_FORMAT_XRGB8888, OSTYPE('B', 'G', 'R', 'A') },
+		{ OSTYPE('4', '2', '0', 'f'), OSTYPE('4', '2', '0', 'f') },
 	};
 	for (size_t i = 0; i < sizeof(to_ostype) / sizeof(to_ostype[0]); i++) {
 		check_context("%s", fourcc_text(to_ostype[i].fourcc));
@@ -438,6 +512,90 @@ static void test_ostype(void) {
 	CHECK_EQ(ios_format_to_ostype(0), 0);
 	CHECK_EQ(ios_format_to_ostype(DRM_FORMAT_NV21), 0);
 	CHECK_EQ(ios_format_to_ostype(OSTYPE('B', 'G', 'R', 'A')), 0); // nor the reverse
+}
+
+/*
+ * A format's code is its DRM fourcc, or its Apple code when DRM has none; the two kinds never
+ * meet: no entry's code is another entry's Apple code, so converting an Apple code can never
+ * land on an unrelated DRM format.
+ */
+static void test_codes_never_collide(void) {
+	for (size_t i = 0; i < ios_format_count(); i++) {
+		const struct ios_format *a = ios_format_at(i);
+		for (size_t j = 0; j < ios_format_count(); j++) {
+			const struct ios_format *b = ios_format_at(j);
+			check_context("%s vs %s", a->name, b->name);
+			if (i != j && a->fourcc != a->ostype) {
+				CHECK(a->fourcc != b->ostype);
+			}
+		}
+	}
+}
+
+/* Each full-range twin has exactly its video-range format's layout, with every color component
+ * full range; the range is what tells them apart. */
+static void test_full_range_twins(void) {
+	static const struct {
+		uint32_t full, video;
+	} twins[] = {
+		{ OSTYPE('4', '2', '0', 'f'), DRM_FORMAT_NV12 },
+		{ OSTYPE('4', '2', '2', 'f'), DRM_FORMAT_NV16 },
+		{ OSTYPE('4', '4', '4', 'f'), DRM_FORMAT_NV24 },
+		{ OSTYPE('x', 'f', '2', '0'), DRM_FORMAT_P010 },
+		{ OSTYPE('x', 'f', '2', '2'), DRM_FORMAT_P210 },
+		{ OSTYPE('f', '4', '2', '0'), DRM_FORMAT_YUV420 },
+		{ OSTYPE('y', 'u', 'v', 'f'), DRM_FORMAT_YUYV },
+		{ OSTYPE('x', 'f', '4', '4'), OSTYPE('x', '4', '4', '4') },
+	};
+	for (size_t i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
+		const struct ios_format *f = ios_format_lookup(twins[i].full);
+		const struct ios_format *v = ios_format_lookup(twins[i].video);
+		check_context("%s", fourcc_text(twins[i].full));
+		if (!CHECK(f != NULL && v != NULL)) {
+			continue;
+		}
+		CHECK(f->fourcc != v->fourcc);
+		CHECK_EQ(f->plane_count, v->plane_count);
+		CHECK_EQ(f->subsampling, v->subsampling);
+		unsigned described = f->plane_count != 0 ? f->plane_count : 1;
+		for (unsigned p = 0; p < described; p++) {
+			const struct ios_plane_format *a = &f->planes[p], *b = &v->planes[p];
+			CHECK_EQ(a->bytes_per_element, b->bytes_per_element);
+			CHECK_EQ(a->element_width, b->element_width);
+			CHECK_EQ(a->h_subsampling, b->h_subsampling);
+			CHECK_EQ(a->v_subsampling, b->v_subsampling);
+			CHECK_EQ(a->component_count, b->component_count);
+			for (unsigned c = 0; c < a->component_count && c < 4; c++) {
+				CHECK_EQ(a->components[c].name, b->components[c].name);
+				CHECK_EQ(a->components[c].bit_offset, b->components[c].bit_offset);
+				CHECK_EQ(a->components[c].bit_depth, b->components[c].bit_depth);
+				CHECK_EQ(a->components[c].range, IOSURFACE_COMPONENT_RANGE_FULL);
+				CHECK_EQ(b->components[c].range, IOSURFACE_COMPONENT_RANGE_VIDEO);
+			}
+		}
+	}
+}
+
+/* 'v210' packs 6 pixels into four 32-bit words; the table gives the samples of the first word. */
+static void test_v210(void) {
+	const struct ios_format *f = ios_format_lookup(OSTYPE('v', '2', '1', '0'));
+	if (!CHECK(f != NULL)) {
+		return;
+	}
+	const struct ios_plane_format *pf = &f->planes[0];
+	CHECK_EQ(pf->bytes_per_element, 16);
+	CHECK_EQ(pf->element_width, 6);
+	if (CHECK_EQ(pf->component_count, 3)) {
+		CHECK_EQ(pf->components[0].name, IOSURFACE_COMPONENT_NAME_CHROMA_BLUE);
+		CHECK_EQ(pf->components[0].bit_offset, 0);
+		CHECK_EQ(pf->components[1].name, IOSURFACE_COMPONENT_NAME_LUMA);
+		CHECK_EQ(pf->components[1].bit_offset, 10);
+		CHECK_EQ(pf->components[2].name, IOSURFACE_COMPONENT_NAME_CHROMA_RED);
+		CHECK_EQ(pf->components[2].bit_offset, 20);
+		for (unsigned c = 0; c < 3; c++) {
+			CHECK_EQ(pf->components[c].bit_depth, 10);
+		}
+	}
 }
 
 /*
@@ -481,13 +639,15 @@ static void test_ostype_round_trip(void) {
 
 /*
  * The library takes an Apple code wherever it takes a fourcc; that works only while no Apple
- * code of the table is also a fourcc the table knows.
+ * code of the table is also the code of another format (formats DRM has no code for are
+ * known by their Apple code, so it finds themselves).
  */
 static void test_ostype_never_a_known_fourcc(void) {
 	for (size_t i = 0; i < ios_format_count(); i++) {
 		const struct ios_format *fmt = ios_format_at(i);
 		check_context("%s", fmt->name);
-		CHECK(fmt->ostype == 0 || ios_format_lookup(fmt->ostype) == NULL);
+		const struct ios_format *same = fmt->ostype != 0 ? ios_format_lookup(fmt->ostype) : NULL;
+		CHECK(same == NULL || same == fmt);
 	}
 }
 
@@ -498,6 +658,9 @@ int main(void) {
 	RUN_TEST(test_components_match_drm);
 	RUN_TEST(test_components_consistent);
 	RUN_TEST(test_ostype);
+	RUN_TEST(test_codes_never_collide);
+	RUN_TEST(test_full_range_twins);
+	RUN_TEST(test_v210);
 	RUN_TEST(test_ostype_round_trip);
 	RUN_TEST(test_ostype_never_a_known_fourcc);
 	return check_report();

@@ -217,6 +217,84 @@ static void test_yuyv(void) {
 	}
 }
 
+/*
+ * IOSurface's rule: an explicit bytes per element with no element size means 1x1 elements.
+ * 'yuvs' created as Mozilla does (2 bytes per element, no row size) must get rows of
+ * width * 2 bytes; taking the format's 2x1 element made them half that, and writes of a row
+ * ran off the mapping.
+ */
+static void test_explicit_element_is_one_pixel(void) {
+	static const uint32_t formats[] = { DRM_FORMAT_YUYV, DRM_FORMAT_UYVY };
+	for (size_t i = 0; i < 2; i++) {
+		check_context("format %zu", i);
+		struct ios_request req = request(1920, 1080, formats[i]);
+		req.bytes_per_element = 2;
+		struct ios_layout l;
+		if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+			CHECK_EQ(l.element_width, 1);
+			CHECK_EQ(l.element_height, 1);
+			CHECK_EQ(l.bytes_per_element, 2);
+			CHECK(l.bytes_per_row >= 3840);
+			CHECK(l.alloc_size >= 3840u * 1080);
+			check_layout_sound(&req, NULL, &l);
+		}
+		// Both given: taken as given.
+		req.element_width = 2;
+		req.bytes_per_element = 4;
+		if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+			CHECK_EQ(l.element_width, 2);
+			CHECK_EQ(l.bytes_per_row, 3840);
+		}
+	}
+	// Per plane too: NV12's chroma plane with 2 bytes per element and no element size.
+	struct ios_request req = request(64, 64, DRM_FORMAT_NV12);
+	req.planes[1].bytes_per_element = 2;
+	struct ios_layout l;
+	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+		CHECK_EQ(l.planes[1].element_width, 1);
+		CHECK_EQ(l.planes[1].bytes_per_row, 64);
+		check_layout_sound(&req, NULL, &l);
+	}
+}
+
+/*
+ * An allocation of width * height * 4 + 16 with no row size (Mozilla's SWGL padding): aligned
+ * rows do not fit at widths that are not a multiple of 16, tight rows do, as on macOS. Too
+ * small for even tight rows is refused, saying so.
+ */
+static void test_alloc_size_fits_rows(void) {
+	static const uint32_t widths[] = { 300, 301, 1000, 1366, 64 };
+	for (size_t i = 0; i < sizeof(widths) / sizeof(widths[0]); i++) {
+		uint32_t w = widths[i];
+		check_context("width %u", w);
+		struct ios_request req = request(w, 200, DRM_FORMAT_ARGB8888);
+		req.alloc_size = w * 200 * 4 + 16;
+		struct ios_layout l;
+		if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+			CHECK(l.bytes_per_row * 200 <= req.alloc_size);
+			CHECK_EQ(l.bytes_per_row, w * 4); // tight, or aligned when that is the same
+			check_layout_sound(&req, NULL, &l);
+		}
+		// With room for aligned rows, aligned rows.
+		req.alloc_size = ((w * 4 + 63) / 64 * 64) * 200;
+		if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+			CHECK_EQ(l.bytes_per_row, (w * 4 + 63) / 64 * 64);
+		}
+		req.alloc_size = w * 200 * 4 - 1;
+		if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT)) {
+			CHECK_CONTAINS(msg, "alloc_size");
+		}
+	}
+	// A plane size that leaves no room for aligned rows gets tight ones.
+	struct ios_request req = request(300, 100, DRM_FORMAT_NV12);
+	req.planes[0].size = 300 * 100;
+	struct ios_layout l;
+	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+		CHECK_EQ(l.planes[0].bytes_per_row, 300);
+		check_layout_sound(&req, NULL, &l);
+	}
+}
+
 /* ---- Explicit properties ---- */
 
 static void test_explicit_bytes_per_row(void) {
@@ -230,11 +308,32 @@ static void test_explicit_bytes_per_row(void) {
 	}
 	req.bytes_per_row = 7680; // exactly the row
 	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK);
+	// As on macOS, any multiple of the element that holds a row (surfman passes width * 4).
+	req.bytes_per_row = 7680 + 4;
+	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+		CHECK_EQ(l.bytes_per_row, 7684);
+		check_layout_sound(&req, NULL, &l);
+	}
+	req = request(300, 300, DRM_FORMAT_ARGB8888);
+	req.bytes_per_row = 1200;
+	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK)) {
+		CHECK_EQ(l.bytes_per_row, 1200);
+		CHECK_EQ(l.alloc_size, 360448); // 360000 page-rounded
+		check_layout_sound(&req, NULL, &l);
+	}
+	// GPU and scanout usage still need the published alignment.
+	req.usage = IOSURFACE_USAGE_GPU_READ;
+	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT)) {
+		CHECK_CONTAINS(msg, "GPU");
+	}
+	req.bytes_per_row = 1216;
+	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK);
+	req = request(1920, 1080, DRM_FORMAT_ARGB8888);
 
 	static const uint32_t bad[] = {
 		7616, // too small by one alignment step
 		4, // far too small
-		7680 + 4, // unaligned
+		7680 + 2, // a multiple of neither the element nor the alignment
 		7680 + 63,
 		16384u * 64 + 64, // above the maximum
 		0xffffffc0u,
@@ -254,7 +353,9 @@ static void test_explicit_bytes_per_row(void) {
 	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT)) {
 		CHECK_CONTAINS(msg, "plane 1 bytes_per_row");
 	}
-	req.planes[1].bytes_per_row = 1920 + 32;
+	req.planes[1].bytes_per_row = 1920 + 2; // CbCr elements are 2 bytes: accepted
+	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK);
+	req.planes[1].bytes_per_row = 1920 + 33;
 	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT)) {
 		CHECK_CONTAINS(msg, "plane 1 bytes_per_row");
 	}
@@ -633,7 +734,12 @@ static void test_property_maximum_alignment(void) {
 	struct ios_request req = request(1000, 10, DRM_FORMAT_ARGB8888);
 	req.bytes_per_row = 4000 + bpr_align - 4000 % bpr_align;
 	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK);
-	req.bytes_per_row += bpr_align / 2;
+	req.bytes_per_row += bpr_align / 2; // still a multiple of the 4-byte element
+	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK);
+	req.usage = IOSURFACE_USAGE_SCANOUT; // which needs the alignment
+	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT);
+	req.usage = 0;
+	req.bytes_per_row += 1;
 	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT);
 	req = request(IOS_MAX_DIMENSION, 1, UNKNOWN_FOURCC);
 	req.bytes_per_element = (uint32_t)max_bpe;
@@ -702,6 +808,7 @@ static void random_request(struct ios_request *req, struct ios_limits *limits, b
 	req->offset = random_field(100, IOS_OFFSET_ALIGNMENT);
 	req->alloc_size = random_field(1000, IOS_PAGE_SIZE);
 	req->plane_count = pick(4) == 0 ? pick(6) : 0;
+	req->usage = pick(4) == 0 ? IOSURFACE_USAGE_GPU_READ : 0;
 	const struct ios_format *fmt = ios_format_lookup(req->format);
 	uint32_t planes = req->plane_count != 0 ? req->plane_count : fmt ? fmt->plane_count : 0;
 	for (unsigned i = 0; i < IOSURFACE_MAX_PLANES; i++) {
@@ -773,6 +880,8 @@ int main(void) {
 	RUN_TEST(test_nv12_odd);
 	RUN_TEST(test_yuv420_odd);
 	RUN_TEST(test_yuyv);
+	RUN_TEST(test_explicit_element_is_one_pixel);
+	RUN_TEST(test_alloc_size_fits_rows);
 	RUN_TEST(test_explicit_bytes_per_row);
 	RUN_TEST(test_invalid_size);
 	RUN_TEST(test_invalid_element);

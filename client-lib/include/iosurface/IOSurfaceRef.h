@@ -1,13 +1,22 @@
 /*
- * Apple's IOSurface names on top of libiosurface, to ease porting code written for macOS.
+ * Apple's IOSurface names on top of libiosurface, with libiosurface's own types: a light
+ * porting header for code that is rewritten anyway.
  *
  * Functions that take no client use the process-wide default client
  * (iosurface_client_get_default()), connected on first use. Property dictionaries become
  * struct iosurface_properties; a Mach port becomes a file descriptor (mach_port_t here is
  * an int that the caller closes); CFRetain/CFRelease become IOSurfaceRetain/IOSurfaceRelease.
+ *
+ * Code written for macOS that should build unchanged (CFDictionary properties, CF values,
+ * CFRelease, mach_port_deallocate) uses the porting kit instead: pkg-config iosurface-apple
+ * and <IOSurface/IOSurface.h>. The two cannot be included together.
  */
 #ifndef CLIENT_LIB_INCLUDE_IOSURFACE_IOSURFACEREF_H
 #define CLIENT_LIB_INCLUDE_IOSURFACE_IOSURFACEREF_H
+
+#ifdef IOSURFACE_APPLE_KIT
+#error "<iosurface/IOSurfaceRef.h> conflicts with the porting kit's <IOSurface/IOSurfaceRef.h>"
+#endif
 
 #include <iosurface/iosurface.h>
 

@@ -145,9 +145,11 @@ struct iosurface_plane_properties {
 
 /**
  * Creation properties, the fields of IOSurface's property dictionary. Zero means "default",
- * as in IOSurface. pixel_format is a DRM fourcc, or one of Apple's codes ('BGRA', '420v', ...),
- * which the library converts (iosurface_format_from_ostype()); the surface then reports the
- * DRM fourcc. name may be NULL.
+ * as in IOSurface. pixel_format is a format code (a DRM fourcc, or Apple's code for a format
+ * DRM has none for, see iosurface_format_from_ostype()), or one of Apple's codes ('BGRA',
+ * '420v', ...), which the library converts; the surface then reports the format code. An
+ * explicit bytes_per_element with no element size means 1x1 elements, as in IOSurface.
+ * name may be NULL.
  */
 struct iosurface_properties {
 	uint32_t width, height, pixel_format;
@@ -199,9 +201,10 @@ IOSURFACE_EXPORT struct iosurface_client *iosurface_client_create(struct wl_disp
 IOSURFACE_EXPORT void iosurface_client_destroy(struct iosurface_client *client);
 
 /**
- * The process-wide client that the porting header <iosurface/IOSurfaceRef.h> uses, connected
- * to $WAYLAND_DISPLAY on first use and never destroyed. NULL with errno ENOENT if there is no
- * compositor offering the protocol.
+ * The process-wide client that the porting headers use, connected to $WAYLAND_DISPLAY on first
+ * use and never destroyed. NULL with errno ENOENT if there is no compositor offering the
+ * protocol. In a child forked without exec, the first call connects the child on its own: the
+ * parent's connection is never touched, and surfaces the child inherited fail with EPIPE.
  */
 IOSURFACE_EXPORT struct iosurface_client *iosurface_client_get_default(void);
 
@@ -278,10 +281,15 @@ IOSURFACE_EXPORT size_t iosurface_client_get_property_alignment(struct iosurface
 
 /* ---- Formats ---- */
 
-/** The DRM fourcc for an Apple OSType such as 'BGRA' or '420v'; 0 if unknown. */
+/**
+ * The format code for an Apple OSType: the DRM fourcc of the same layout and range ('BGRA'
+ * gives ARGB8888, '420v' NV12), or, when DRM has none, the OSType itself ('420f', the
+ * full-range NV12, stays '420f', so that every holder can tell the range; 'v210', 'w30r',
+ * 'RGfA'...). 0 if the library does not know it.
+ */
 IOSURFACE_EXPORT uint32_t iosurface_format_from_ostype(uint32_t ostype);
 
-/** The Apple OSType for a DRM fourcc; 0 if none. */
+/** The Apple OSType for a format code (a DRM fourcc or an Apple code); 0 if none. */
 IOSURFACE_EXPORT uint32_t iosurface_format_to_ostype(uint32_t fourcc);
 
 /** The name of a fourcc the library knows ("ARGB8888", "NV12", ...); NULL otherwise. */
@@ -663,16 +671,25 @@ IOSURFACE_EXPORT void iosurface_pool_get_stats(struct iosurface_pool *pool,
 
 /* ---- Logging ---- */
 
+/**
+ * Levels, most severe first. WARNING tells why a request was refused (a creation whose
+ * properties break a rule, a value that could not be stored); it is the default level.
+ */
 enum iosurface_log_level {
 	IOSURFACE_LOG_SILENT = 0,
 	IOSURFACE_LOG_ERROR,
+	IOSURFACE_LOG_WARNING,
 	IOSURFACE_LOG_INFO,
 	IOSURFACE_LOG_DEBUG,
 };
 
 typedef void (*iosurface_log_func_t)(enum iosurface_log_level level, const char *message);
 
-/** Where library messages go (default: stderr when IOSURFACE_LOG_LEVEL allows, else nowhere). */
+/**
+ * Where library messages go and up to which level. Without a call, messages up to
+ * IOSURFACE_LOG_WARNING go to stderr; IOSURFACE_LOG_LEVEL (silent, error, warning, info,
+ * debug, or their number) changes the level.
+ */
 IOSURFACE_EXPORT void iosurface_set_log_handler(enum iosurface_log_level level,
 		iosurface_log_func_t handler);
 
