@@ -7,7 +7,7 @@
  * ATTACK_SOAK_RSS_SLACK_KIB (default 16 MiB) plus 10 %. Descriptors likewise, within 64. At the
  * end, with every worker gone, descriptors and totals are exactly back at their baseline.
  *
- * ATTACK_SOAK_SECONDS: length of the churn (default 20); ATTACK_SOAK_WORKERS (default 4).
+ * ATTACK_SOAK_SECONDS: length of the churn (default 15); ATTACK_SOAK_WORKERS (default 4).
  * Under ASan the compositor's quarantine of freed memory is capped at 16 MiB for this test,
  * so that what is measured is the compositor's memory, not the sanitizer's.
  */
@@ -186,7 +186,7 @@ static int max_fds(const struct sample *samples, size_t from, size_t to) {
 }
 
 TEST(soak) {
-	uint64_t seconds = attack_env_u64("ATTACK_SOAK_SECONDS", 20);
+	uint64_t seconds = attack_env_u64("ATTACK_SOAK_SECONDS", 15);
 	unsigned workers = (unsigned)attack_env_u64("ATTACK_SOAK_WORKERS", 4);
 	long slack_kib = (long)attack_env_u64("ATTACK_SOAK_RSS_SLACK_KIB", 16 * 1024);
 	workers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;

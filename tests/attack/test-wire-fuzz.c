@@ -16,7 +16,7 @@
  * their baseline, and it exits cleanly (under ASan: without a leak).
  *
  * Environment:
- *   ATTACK_FUZZ_SECONDS      time per test (default 10)
+ *   ATTACK_FUZZ_SECONDS      time per test (default 5)
  *   ATTACK_FUZZ_SEED         seed of both tests (default: 1 for fixed_seed, random for
  *                            random_seed); printed at the start either way
  *   ATTACK_FUZZ_FIRST        first connection index (default 0)
@@ -792,7 +792,7 @@ static void run_connection(uint64_t seed, uint64_t index, int peer_socket, const
 /* ---- The tests ---- */
 
 static void wire_fuzz(uint64_t seed) {
-	uint64_t seconds = attack_env_u64("ATTACK_FUZZ_SECONDS", 10);
+	uint64_t seconds = attack_env_u64("ATTACK_FUZZ_SECONDS", 5);
 	uint64_t first = attack_env_u64("ATTACK_FUZZ_FIRST", 0);
 	uint64_t fixed_count = attack_env_u64("ATTACK_FUZZ_CONNECTIONS", 0);
 	printf("wire-fuzz: seed %" PRIu64 " (replay: ATTACK_FUZZ_SEED=%" PRIu64 ")\n", seed, seed);
