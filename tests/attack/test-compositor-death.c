@@ -151,8 +151,8 @@ TEST(blocked_calls_return_epipe) {
 	harness_sleep_ms(300);
 	for (int i = 0; i < CALL_COUNT; i++) {
 		if (atomic_load(&calls[i].returned)) {
-			FAIL("%s returned (%d) before the compositor died: it was not blocked",
-					call_names[i], calls[i].ret);
+			FAIL("%s returned (%d) before the compositor died: it was not blocked", call_names[i],
+					calls[i].ret);
 		}
 	}
 	kill_compositor(hc); // SIGKILL ends a stopped process too
@@ -197,8 +197,8 @@ TEST(blocked_calls_return_epipe) {
 		long r_ = (long)(expr); \
 		if (r_ != -EPIPE) { \
 			size_t len_ = strlen(wrong); \
-			snprintf(wrong + len_, sizeof(wrong) - len_, "%s%s gave %ld (%s)", \
-					len_ ? "; " : "", #name, r_, r_ < 0 ? strerror((int)-r_) : "success"); \
+			snprintf(wrong + len_, sizeof(wrong) - len_, "%s%s gave %ld (%s)", len_ ? "; " : "", \
+					#name, r_, r_ < 0 ? strerror((int)-r_) : "success"); \
 		} \
 	} while (0)
 

@@ -35,9 +35,10 @@ struct sample {
 };
 
 /* What the workers did, in a shared page, for the closing line. */
-static struct counts {
+struct counts {
 	atomic_ulong creates, values, handoffs, kills, reconnects;
-} *counts;
+};
+static struct counts *counts;
 
 static struct iosurface *create_random(struct iosurface_client *c, struct attack_rng *rng) {
 	struct iosurface_properties props = {
@@ -197,8 +198,7 @@ TEST(soak) {
 		setenv("ASAN_OPTIONS", capped, 1);
 		free(capped);
 	}
-	counts = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-			0);
+	counts = mmap(NULL, sizeof(*counts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	CHECK(counts != MAP_FAILED);
 	struct harness_compositor *hc = harness_compositor_start(NULL);
 	struct attack_stats base, now;

@@ -445,8 +445,8 @@ static void put_fuzz_string(struct message *m, struct attack_rng *rng, bool null
 	}
 	size_t len = choice < 5 ? 1 + attack_rng_below(rng, 24) : attack_rng_below(rng, 320);
 	for (size_t i = 0; i < len; i++) {
-		buf[i] = choice < 5 ? (char)('a' + attack_rng_below(rng, 26))
-							: (char)attack_rng_below(rng, 256);
+		buf[i] = choice < 5 ? (char)('a' + attack_rng_below(rng, 26)) :
+							  (char)attack_rng_below(rng, 256);
 	}
 	if (len == 0 || choice != 9) {
 		buf[len] = '\0'; // a proper string; choice 9 leaves the NUL out
@@ -555,13 +555,13 @@ static void build_request(struct conn *c, struct message *m) {
 	} else {
 		// Mostly the newest objects, where the interesting state is.
 		uint32_t n = (uint32_t)c->object_count;
-		uint32_t i = pick < 60 && n > 3 ? n - 1 - attack_rng_below(rng, n < 6 ? n : 6)
-									 : attack_rng_below(rng, n);
+		uint32_t i = pick < 60 && n > 3 ? n - 1 - attack_rng_below(rng, n < 6 ? n : 6) :
+										  attack_rng_below(rng, n);
 		target = c->objects[i];
 	}
 	unsigned count = request_count(target.iface);
-	uint32_t opcode = attack_rng_below(rng, 20) == 0 || count == 0 ? attack_rng_below(rng, 16)
-																	: attack_rng_below(rng, count);
+	uint32_t opcode = attack_rng_below(rng, 20) == 0 || count == 0 ? attack_rng_below(rng, 16) :
+																	 attack_rng_below(rng, count);
 	// Destructors end most connections' interesting objects too soon: make them rarer.
 	if (opcode == 0 && target.iface != IFACE_DISPLAY && target.iface != IFACE_REGISTRY &&
 			attack_rng_below(rng, 3) != 0 && count > 1) {
@@ -631,8 +631,8 @@ static void build_request(struct conn *c, struct message *m) {
 		break;
 	case 1: // a byte of the arguments flipped
 		if (m->len > 8) {
-			m->data[8 + attack_rng_below(rng, (uint32_t)m->len - 8)] ^=
-					(uint8_t)(1u << attack_rng_below(rng, 8));
+			uint8_t bit = (uint8_t)(1u << attack_rng_below(rng, 8));
+			m->data[8 + attack_rng_below(rng, (uint32_t)m->len - 8)] ^= bit;
 		}
 		break;
 	case 2: // truncated on the wire, with the full size declared
