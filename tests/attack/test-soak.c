@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -191,6 +192,22 @@ TEST(soak) {
 	unsigned workers = (unsigned)attack_env_u64("ATTACK_SOAK_WORKERS", 4);
 	long slack_kib = (long)attack_env_u64("ATTACK_SOAK_RSS_SLACK_KIB", 16 * 1024);
 	workers = workers < 1 ? 1 : workers > MAX_WORKERS ? MAX_WORKERS : workers;
+	// A worker holds about 64 descriptors in the compositor at its peak (three clients' state
+	// pools and stocks of unbound ports, a few surfaces); the compositor keeps a budget of its
+	// hard RLIMIT_NOFILE less 256 (half of it when that is 512 or less). Fit the workers in.
+	struct rlimit nofile;
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &nofile), 0);
+	uint64_t hard = nofile.rlim_max == RLIM_INFINITY ? 1u << 20 : nofile.rlim_max;
+	uint64_t budget = hard > 512 ? hard - 256 : hard / 2;
+	if (budget / 64 < workers) {
+		if (budget / 64 < 1) {
+			SKIP("RLIMIT_NOFILE %llu leaves the compositor too few descriptors for a soak",
+					(unsigned long long)hard);
+		}
+		printf("soak: %llu descriptors for the compositor: %llu workers instead of %u\n",
+				(unsigned long long)budget, (unsigned long long)(budget / 64), workers);
+		workers = (unsigned)(budget / 64);
+	}
 	const char *asan = getenv("ASAN_OPTIONS");
 	if (asan != NULL) {
 		char *capped;
