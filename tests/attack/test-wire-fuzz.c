@@ -4,7 +4,9 @@
  * opcodes, strings without their NUL and stray descriptors all reach the compositor), with
  * descriptors of every kind attached: directories, sockets, eventfds, pipe ends, pidfds,
  * unsealed, sealed and huge sparse memfds, O_PATH descriptors, /dev/null, the client's own
- * state pool and surface memory, and real ports of its own and of another client.
+ * state pool and surface memory, and real ports: its own unbound ones, another client's, one
+ * whose client is gone, and ports another client bound to its surface (read-write and
+ * read-only), which redeem.
  *
  * Each connection binds iosurface_manager_v1 properly, then sends batches of mostly
  * well-typed requests on the objects it made (and now and then on anything), each batch
@@ -44,6 +46,8 @@
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <iosurface/iosurface.h>
 
 #include "attack.h"
 #include "hostile.h"
@@ -126,6 +130,8 @@ enum fd_kind {
 	FD_OWN_PORT, // an unbound port of this connection
 	FD_FOREIGN_PORT, // an unbound port of the probe client
 	FD_CLOSED_PORT_PEER, // a port whose compositor-side read end is gone (stale inode)
+	FD_BOUND_PORT, // a port another client bound to its surface, read-write
+	FD_BOUND_PORT_READ_ONLY, // and read-only
 	FD_KIND_COUNT,
 };
 
@@ -160,8 +166,16 @@ static int make_memfd(const char *name, off_t size, bool seal) {
 	return fd;
 }
 
-static void zoo_init(struct zoo *zoo, int peer_socket, const char *fifo_path, int foreign_port,
-		int stale_port) {
+struct outside_fds {
+	int peer_socket, foreign_port, stale_port, bound_port, bound_port_read_only;
+	const char *fifo_path;
+};
+
+static int dup_or(int fd) {
+	return fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+}
+
+static void zoo_init(struct zoo *zoo, const struct outside_fds *outside) {
 	for (int i = 0; i < FD_KIND_COUNT; i++) {
 		zoo->fds[i] = -1;
 	}
@@ -190,7 +204,7 @@ static void zoo_init(struct zoo *zoo, int peer_socket, const char *fifo_path, in
 		zoo->fds[FD_PIPE_READ] = p[0];
 		zoo->fds[FD_PIPE_WRITE] = p[1];
 	}
-	zoo->fds[FD_FIFO_BY_PATH] = open_or(fifo_path, O_RDWR | O_NONBLOCK);
+	zoo->fds[FD_FIFO_BY_PATH] = open_or(outside->fifo_path, O_RDWR | O_NONBLOCK);
 	zoo->fds[FD_PIDFD] = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	zoo->fds[FD_MEMFD_UNSEALED] = make_memfd("attack-unsealed", 1 << 20, false);
 	zoo->fds[FD_MEMFD_SEALED] = make_memfd("attack-sealed", 1 << 16, true);
@@ -199,9 +213,11 @@ static void zoo_init(struct zoo *zoo, int peer_socket, const char *fifo_path, in
 	// Not the connection's own socket: libwayland-server keeps descriptors no request took
 	// until the client goes, so a client that sends its own end over itself never hangs up,
 	// and lives on after its process (doc/attacks.md). Another client's socket is fair game.
-	zoo->fds[FD_PEER_SOCKET] = peer_socket >= 0 ? fcntl(peer_socket, F_DUPFD_CLOEXEC, 0) : -1;
-	zoo->fds[FD_FOREIGN_PORT] = foreign_port >= 0 ? fcntl(foreign_port, F_DUPFD_CLOEXEC, 0) : -1;
-	zoo->fds[FD_CLOSED_PORT_PEER] = stale_port >= 0 ? fcntl(stale_port, F_DUPFD_CLOEXEC, 0) : -1;
+	zoo->fds[FD_PEER_SOCKET] = dup_or(outside->peer_socket);
+	zoo->fds[FD_FOREIGN_PORT] = dup_or(outside->foreign_port);
+	zoo->fds[FD_CLOSED_PORT_PEER] = dup_or(outside->stale_port);
+	zoo->fds[FD_BOUND_PORT] = dup_or(outside->bound_port);
+	zoo->fds[FD_BOUND_PORT_READ_ONLY] = dup_or(outside->bound_port_read_only);
 }
 
 static void zoo_add_received(struct zoo *zoo, int fd) {
@@ -286,7 +302,7 @@ struct conn {
 	struct zoo zoo;
 	uint8_t in[65536];
 	size_t in_len;
-	uint32_t requests_sent, fds_sent;
+	uint32_t requests_sent, fds_sent, surfaces_done, surfaces_failed;
 	bool protocol_error;
 };
 
@@ -346,6 +362,15 @@ static bool read_events(struct conn *c) {
 			}
 		} else if (header[0] == c->sync_id && opcode == 0) {
 			c->sync_done = c->sync_id;
+		} else if (opcode == 6 || opcode == 7) {
+			// iosurface_v1.done or .failed: how far the fuzzing got.
+			for (size_t i = 0; i < c->object_count; i++) {
+				if (c->objects[i].id == header[0] && c->objects[i].iface == IFACE_SURFACE) {
+					c->surfaces_done += opcode == 6;
+					c->surfaces_failed += opcode == 7;
+					break;
+				}
+			}
 		}
 		pos += size;
 	}
@@ -709,16 +734,17 @@ static int connect_socket(void) {
 
 struct totals {
 	uint64_t connections, requests, fds, protocol_errors, closed, timeouts, desynced;
+	uint64_t surfaces_done, surfaces_failed;
 };
 
 /* One fuzzed connection, drawn from seed and index alone. */
-static void run_connection(uint64_t seed, uint64_t index, int peer_socket, const char *fifo_path,
-		int foreign_port, int stale_port, struct totals *totals) {
+static void run_connection(uint64_t seed, uint64_t index, const struct outside_fds *outside,
+		struct totals *totals) {
 	struct conn *c = calloc(1, sizeof(*c));
 	CHECK_NOT_NULL(c);
 	attack_rng_seed(&c->rng, seed ^ (index * 0x9e3779b97f4a7c15ull));
 	c->fd = connect_socket();
-	zoo_init(&c->zoo, peer_socket, fifo_path, foreign_port, stale_port);
+	zoo_init(&c->zoo, outside);
 	track(c, 1, IFACE_DISPLAY);
 	// wl_display.get_registry(2), then a sync for the globals.
 	uint32_t get_registry[3] = { 1, (12u << 16) | 1, 2 };
@@ -784,6 +810,8 @@ static void run_connection(uint64_t seed, uint64_t index, int peer_socket, const
 	totals->timeouts += c->timed_out;
 	totals->closed += c->broken && !c->protocol_error && !c->timed_out;
 	totals->desynced += c->desynced;
+	totals->surfaces_done += c->surfaces_done;
+	totals->surfaces_failed += c->surfaces_failed;
 	close(c->fd);
 	zoo_finish(&c->zoo);
 	free(c);
@@ -813,6 +841,24 @@ static void wire_fuzz(uint64_t seed) {
 	int stale_port = hostile_take_port(gone, &serial);
 	hostile_disconnect(gone);
 
+	// Ports bound to a surface of a libiosurface client, as an application exports them.
+	struct iosurface_client *owner = iosurface_client_connect(NULL);
+	CHECK_NOT_NULL(owner);
+	struct iosurface_properties props = { .width = 64, .height = 64, .pixel_format = 0x34325241 };
+	struct iosurface *owned = iosurface_create(owner, &props);
+	CHECK_NOT_NULL(owned);
+	struct outside_fds outside = {
+		.peer_socket = wl_display_get_fd(probe->display),
+		.foreign_port = foreign_port,
+		.stale_port = stale_port,
+		.bound_port = iosurface_create_port(owned),
+		.bound_port_read_only = iosurface_create_port_read_only(owned),
+		.fifo_path = fifo_path,
+	};
+	CHECK_GE(outside.bound_port, 0);
+	CHECK_GE(outside.bound_port_read_only, 0);
+	CHECK_EQ(iosurface_client_roundtrip(owner), 0);
+
 	hostile_roundtrip(probe);
 	struct attack_stats base, now;
 	struct attack_stats empty;
@@ -828,8 +874,7 @@ static void wire_fuzz(uint64_t seed) {
 		if (fixed_count != 0 ? i >= first + fixed_count : harness_now_ms() >= deadline) {
 			break;
 		}
-		run_connection(seed, i, wl_display_get_fd(probe->display), fifo_path, foreign_port,
-				stale_port, &totals);
+		run_connection(seed, i, &outside, &totals);
 		if (!harness_compositor_alive(hc)) {
 			FAIL("the compositor died during connection %" PRIu64 " of seed %" PRIu64
 				 " (replay: ATTACK_FUZZ_SEED=%" PRIu64 " ATTACK_FUZZ_FIRST=0"
@@ -852,9 +897,11 @@ static void wire_fuzz(uint64_t seed) {
 	printf("wire-fuzz: seed %" PRIu64 ": %" PRIu64 " connections, %" PRIu64 " requests, %" PRIu64
 		   " descriptors sent; %" PRIu64 " ended by a protocol error, %" PRIu64
 		   " closed otherwise, %" PRIu64 " with a sync unanswered after a lying header (of %" PRIu64
-		   "); slowest probe round trip %d ms\n",
+		   "); %" PRIu64 " surfaces made or redeemed, %" PRIu64 " refused with failed; slowest "
+		   "probe round trip %d ms\n",
 			seed, totals.connections, totals.requests, totals.fds, totals.protocol_errors,
-			totals.closed, totals.timeouts, totals.desynced, worst_ms);
+			totals.closed, totals.timeouts, totals.desynced, totals.surfaces_done,
+			totals.surfaces_failed, worst_ms);
 	// Everything the fuzzed connections made must be gone with them.
 	hostile_check_serving(hc);
 	if (!attack_wait_stats(hc, &base, true, 5000, &now)) {
@@ -873,6 +920,10 @@ static void wire_fuzz(uint64_t seed) {
 	CHECK_GT(totals.connections, 0);
 	CHECK_GT(totals.requests, 10 * totals.connections);
 
+	close(outside.bound_port);
+	close(outside.bound_port_read_only);
+	iosurface_unref(owned);
+	iosurface_client_destroy(owner);
 	close(foreign_port);
 	close(stale_port);
 	hostile_disconnect(probe);
