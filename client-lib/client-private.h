@@ -20,6 +20,9 @@ struct stock_port {
 	uint8_t key[IOS_PORT_KEY_SIZE]; /* authenticates the record; never leaves the process */
 };
 
+/* A release sends what is queued once the compositor holds this much released memory. */
+#define IOS_RELEASE_FLUSH_BYTES (32u << 20)
+
 struct ticket {
 	uint32_t surface_id, slot;
 };
@@ -60,6 +63,8 @@ struct iosurface_client {
 	struct wl_array tickets; /* struct ticket */
 	/* create_from_memory requests sent, and the alloc sizes of the last IOS_MAX_TICKETS. */
 	uint32_t adopt_sent;
+	/* Memory of surfaces released since the last flush, which the compositor still holds. */
+	uint64_t released_bytes;
 	uint32_t adopt_bytes[IOS_MAX_TICKETS];
 	int port_refusal; /* errno of the last ports_refused, 0 if none since the last reserve */
 

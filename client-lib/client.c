@@ -87,6 +87,7 @@ int client_flush(struct iosurface_client *c) {
 			return -errno;
 		}
 	}
+	c->released_bytes = 0;
 	return 0;
 }
 

@@ -680,9 +680,15 @@ IOSURFACE_EXPORT void iosurface_unref(struct iosurface *s) {
 	client_lock(c);
 	bool last = atomic_fetch_sub(&s->refs, 1) == 1;
 	if (last) {
-		// The destroy leaves with the next message this client sends, so that destroying
-		// many surfaces wakes the compositor once (iosurface_client_flush sends it now).
+		// The destroy leaves with the next message this client sends, so that releasing
+		// many surfaces wakes the compositor once; but the compositor holds a released
+		// surface's memory until then, so past IOS_RELEASE_FLUSH_BYTES of it, now.
+		uint64_t released = c->released_bytes + s->alloc_size;
 		surface_detach(s);
+		c->released_bytes = released;
+		if (released >= IOS_RELEASE_FLUSH_BYTES) {
+			client_flush(c);
+		}
 	}
 	client_unlock(c);
 	if (last) {

@@ -158,9 +158,18 @@ enum ios_layout_status {
 	IOS_LAYOUT_UNKNOWN_FORMAT,
 };
 
+/*
+ * Limits a compositor may set below the defaults (IOS_MAX_DIMENSION, IOS_MAX_ALLOC_SIZE), never
+ * above: the overflow reasoning of the layout depends on them. A field of 0 is unset and leaves
+ * the default, as a maximum of 0 means "no limit of its own" in IOSurface; a field above the
+ * default is clamped to it. ios_layout_compute and ios_property_maximum read them the same way.
+ */
 struct ios_limits {
 	uint32_t max_dimension, max_alloc_size;
 };
+
+/* The limits as the layout enforces them: limits (NULL: the defaults) read as said above. */
+struct ios_limits ios_limits_effective(const struct ios_limits *limits);
 
 /*
  * Computes the layout of a surface from requested properties, as IOSurface does, checking

@@ -28,9 +28,24 @@ static uint64_t align_up(uint64_t value, uint64_t alignment) {
 	return div_round_up(value, alignment) * alignment;
 }
 
+struct ios_limits ios_limits_effective(const struct ios_limits *limits) {
+	struct ios_limits effective = { IOS_MAX_DIMENSION, IOS_MAX_ALLOC_SIZE };
+	if (limits != NULL) {
+		if (limits->max_dimension != 0 && limits->max_dimension < effective.max_dimension) {
+			effective.max_dimension = limits->max_dimension;
+		}
+		if (limits->max_alloc_size != 0 && limits->max_alloc_size < effective.max_alloc_size) {
+			effective.max_alloc_size = limits->max_alloc_size;
+		}
+	}
+	return effective;
+}
+
 size_t ios_property_maximum(enum iosurface_property property, const struct ios_limits *limits) {
-	uint32_t max_dim = limits != NULL ? limits->max_dimension : IOS_MAX_DIMENSION;
-	uint32_t max_alloc = limits != NULL ? limits->max_alloc_size : IOS_MAX_ALLOC_SIZE;
+	// The maximum the layout enforces: a raised or unset limit is not published as it was given.
+	struct ios_limits effective = ios_limits_effective(limits);
+	uint32_t max_dim = effective.max_dimension;
+	uint32_t max_alloc = effective.max_alloc_size;
 	switch (property) {
 	case IOSURFACE_PROPERTY_WIDTH:
 	case IOSURFACE_PROPERTY_HEIGHT:
@@ -177,15 +192,7 @@ static uint32_t or_default(uint32_t value, uint32_t fallback) {
 enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 		const struct ios_limits *limits, struct ios_layout *out, char *msg, size_t msg_size) {
 	// Limits may be lowered, never raised: the overflow reasoning above depends on them.
-	struct ios_limits clamped = { IOS_MAX_DIMENSION, IOS_MAX_ALLOC_SIZE };
-	if (limits != NULL) {
-		if (limits->max_dimension != 0 && limits->max_dimension < clamped.max_dimension) {
-			clamped.max_dimension = limits->max_dimension;
-		}
-		if (limits->max_alloc_size != 0 && limits->max_alloc_size < clamped.max_alloc_size) {
-			clamped.max_alloc_size = limits->max_alloc_size;
-		}
-	}
+	struct ios_limits clamped = ios_limits_effective(limits);
 	limits = &clamped;
 	enum ios_layout_status status;
 	memset(out, 0, sizeof(*out));

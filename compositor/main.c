@@ -84,6 +84,7 @@ struct server {
 	struct wl_event_source *sigint_source;
 	struct wl_event_source *sigterm_source;
 	struct wl_event_source *sigusr1_source;
+	struct wl_event_source *sigusr2_source;
 	struct wl_event_source *sigchld_source;
 
 	const char *socket;
@@ -720,6 +721,22 @@ static int handle_sigusr1(int signal_number, void *data) {
 	return 0;
 }
 
+/*
+ * SIGUSR2: one line of the module's totals on stdout, which the attack tests read to see
+ * every surface and port of a client go when it does.
+ */
+static int handle_sigusr2(int signal_number, void *data) {
+	struct server *server = data;
+	struct iosurface_server_stats stats;
+	iosurface_server_get_stats(server->iosurface, &stats);
+	printf("stats surfaces %" PRIu32 " clients %" PRIu32 " ports %" PRIu32
+			" unbound_ports %" PRIu32 " allocated_bytes %" PRIu64 " shown %" PRIu32 "\n",
+			stats.surfaces, stats.clients, stats.ports, stats.unbound_ports,
+			stats.allocated_bytes, stats.shown);
+	fflush(stdout);
+	return 0;
+}
+
 static int handle_sigchld(int signal_number, void *data) {
 	struct server *server = data;
 	if (server->child == 0) {
@@ -1085,6 +1102,7 @@ static void server_finish(struct server *server) {
 	}
 	struct wl_event_source *sources[] = {
 		server->sigchld_source,
+		server->sigusr2_source,
 		server->sigusr1_source,
 		server->sigterm_source,
 		server->sigint_source,
@@ -1238,13 +1256,16 @@ static bool server_start(struct server *server, const struct options *options) {
 		return false;
 	}
 
-	// Signals, read from the event loop: stop, purge volatile surfaces, startup command done.
+	// Signals, read from the event loop: stop, purge volatile surfaces, print the totals,
+	// startup command done.
 	server->sigint_source = wl_event_loop_add_signal(loop, SIGINT, handle_stop_signal, server);
 	server->sigterm_source = wl_event_loop_add_signal(loop, SIGTERM, handle_stop_signal, server);
 	server->sigusr1_source = wl_event_loop_add_signal(loop, SIGUSR1, handle_sigusr1, server);
+	server->sigusr2_source = wl_event_loop_add_signal(loop, SIGUSR2, handle_sigusr2, server);
 	server->sigchld_source = wl_event_loop_add_signal(loop, SIGCHLD, handle_sigchld, server);
 	if (server->sigint_source == NULL || server->sigterm_source == NULL ||
-			server->sigusr1_source == NULL || server->sigchld_source == NULL) {
+			server->sigusr1_source == NULL || server->sigusr2_source == NULL ||
+			server->sigchld_source == NULL) {
 		wlr_log(WLR_ERROR, "Cannot watch signals");
 		return false;
 	}

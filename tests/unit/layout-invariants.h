@@ -94,15 +94,22 @@ static inline bool inv_region_ok(const char *what, const struct inv_region *r,
 
 /*
  * True if out is a valid answer to req under limits (NULL: the defaults); otherwise false
- * with the broken rule written into why.
+ * with the broken rule written into why. Limits are read as struct ios_limits documents: a
+ * field of 0 is unset (the default), a field above the default is the default. Spelled out
+ * here rather than taken from ios_limits_effective(), so that the check stays independent.
  */
 static inline bool layout_invariants_hold(const struct ios_request *req,
-		const struct ios_limits *limits, const struct ios_layout *out, char *why,
+		const struct ios_limits *given, const struct ios_layout *out, char *why,
 		size_t why_size) {
-	static const struct ios_limits defaults = { IOS_MAX_DIMENSION, IOS_MAX_ALLOC_SIZE };
-	if (limits == NULL) {
-		limits = &defaults;
+	struct ios_limits effective = { IOS_MAX_DIMENSION, IOS_MAX_ALLOC_SIZE };
+	if (given != NULL && given->max_dimension != 0 && given->max_dimension < IOS_MAX_DIMENSION) {
+		effective.max_dimension = given->max_dimension;
 	}
+	if (given != NULL && given->max_alloc_size != 0 &&
+			given->max_alloc_size < IOS_MAX_ALLOC_SIZE) {
+		effective.max_alloc_size = given->max_alloc_size;
+	}
+	const struct ios_limits *limits = &effective;
 	const struct ios_format *fmt = ios_format_lookup(req->format);
 	uint64_t alloc = out->alloc_size;
 	bool gpu = (req->usage &

@@ -670,6 +670,17 @@ static void test_overflow(void) {
 	req.plane_count = 4;
 	req.bytes_per_element = 4; // 4 planes of 1 GiB each
 	CHECK_STATUS(compute(&req, &wide, &l), IOS_LAYOUT_INVALID_LAYOUT);
+
+	// An unset alloc_size limit is the default, not 0: the layout and its invariants agree
+	// (fuzz/corpus/fuzz-layout/limit-alloc-unset is the input that found the disagreement).
+	struct ios_limits unset = { IOS_MAX_DIMENSION, 0 };
+	req = request(100, 100, DRM_FORMAT_ARGB8888);
+	if (CHECK_STATUS(compute(&req, &unset, &l), IOS_LAYOUT_OK)) {
+		check_layout_sound(&req, &unset, &l);
+	}
+	req = request(16384, 16384, DRM_FORMAT_ARGB8888);
+	req.bytes_per_element = 8; // 2 GiB: above the default that the unset limit leaves
+	CHECK_STATUS(compute(&req, &unset, &l), IOS_LAYOUT_INVALID_LAYOUT);
 }
 
 /* ---- Published maxima and alignments ---- */
@@ -681,6 +692,12 @@ static void test_property_maximum_alignment(void) {
 	struct ios_limits limits = { 4096, 1u << 24 };
 	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_HEIGHT, &limits), 4096);
 	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_PLANE_SIZE, &limits), 1u << 24);
+	// An unset (0) or raised limit publishes the maximum the layout enforces: the default.
+	struct ios_limits unset = { 0, 0 }, raised = { UINT32_MAX, UINT32_MAX };
+	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_WIDTH, &unset), IOS_MAX_DIMENSION);
+	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_ALLOC_SIZE, &unset), IOS_MAX_ALLOC_SIZE);
+	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_HEIGHT, &raised), IOS_MAX_DIMENSION);
+	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_OFFSET, &raised), IOS_MAX_ALLOC_SIZE);
 	CHECK_EQ(ios_property_alignment(IOSURFACE_PROPERTY_COUNT), 0);
 	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_COUNT, NULL), 0);
 	for (int p = 0; p < IOSURFACE_PROPERTY_COUNT; p++) {

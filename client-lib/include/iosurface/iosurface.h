@@ -227,11 +227,12 @@ IOSURFACE_EXPORT int iosurface_client_dispatch(struct iosurface_client *client);
 IOSURFACE_EXPORT int iosurface_client_roundtrip(struct iosurface_client *client);
 
 /**
- * Sends what the library queued without sending: the creation of surfaces made with no round
+ * Sends what the library queued without sending. The creation of surfaces made with no round
  * trip and the destruction of released ones leave with the next message the client sends
  * anyway (any call that talks to the compositor, or a full buffer), so that creating or
  * releasing many surfaces wakes the compositor once. Until then the compositor holds the
- * memory of a released surface. Returns 0 or a negative errno (-EPIPE).
+ * memory of released surfaces; a release sends at once when that passes 32 MiB. Returns 0 or
+ * a negative errno (-EPIPE).
  */
 IOSURFACE_EXPORT int iosurface_client_flush(struct iosurface_client *client);
 
