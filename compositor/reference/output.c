@@ -99,8 +99,11 @@ static void output_handle_destroy(struct wl_listener *listener, void *data) {
 	wl_list_remove(&output->destroy.link);
 	wl_list_remove(&output->link);
 	output->wlr_output->data = NULL;
-	// The scene output is an addon of the wlr_output and goes with it.
+	// The scene output would go with the wlr_output, but only after this: destroy it first, or
+	// removing the background would damage an output that is being destroyed. (Without a
+	// scene, at the end, both went with it.)
 	if (server->scene != NULL) {
+		wlr_scene_output_destroy(output->scene_output);
 		wlr_scene_node_destroy(&output->background->node);
 	}
 	struct view *view, *tmp;
