@@ -68,6 +68,11 @@ void window_init(struct window *w, bool fullscreen) {
 	CHECK_GE(wl_display_roundtrip(w->display), 0);
 	CHECK_NOT_NULL(w->compositor);
 	CHECK_NOT_NULL(w->wm_base);
+	window_open(w, fullscreen);
+}
+
+void window_open(struct window *w, bool fullscreen) {
+	w->configured = false;
 	w->surface = wl_compositor_create_surface(w->compositor);
 	w->xdg_surface = xdg_wm_base_get_xdg_surface(w->wm_base, w->surface);
 	xdg_surface_add_listener(w->xdg_surface, &xdg_surface_listener, w);
