@@ -52,9 +52,13 @@ enum mode {
 
 /* Written by the children, read by the parent. */
 struct frames_shared {
-	_Atomic int frames;            /* frames committed by the consumer */
+	/*
+	 * Frames committed by the consumer (low 32 bits) and of them those it copied into a
+	 * wl_shm buffer (high 32 bits): one word, so that a snapshot sees a frame and its copy
+	 * together.
+	 */
+	_Atomic uint64_t frame_counts;
 	_Atomic int stop;              /* set by the parent */
-	_Atomic uint64_t bytes_copied; /* by the consumer, into wl_shm buffers */
 	_Atomic uint64_t allocations;  /* surfaces or wl_shm buffers made, by either process */
 	_Atomic uint64_t stalls;       /* producer found no free surface and waited */
 };
@@ -373,7 +377,6 @@ static int consumer_main(void *data) {
 		if (plan->mode == MODE_SHM) {
 			b = free_shm_buffer(&c);
 			memcpy(c.shm_map + FRAME_SIZE * (size_t)b, c.ring + FRAME_SIZE * index, FRAME_SIZE);
-			atomic_fetch_add(&plan->shared->bytes_copied, FRAME_SIZE);
 		}
 		c.busy[b] = true;
 		wl_surface_attach(c.surface, c.buffers[b], 0, 0);
@@ -383,7 +386,8 @@ static int consumer_main(void *data) {
 		c.frame_done = false;
 		wl_surface_commit(c.surface);
 		dispatch_until(&c, &c.frame_done, true);
-		atomic_fetch_add(&plan->shared->frames, 1);
+		atomic_fetch_add(&plan->shared->frame_counts,
+				1 | (plan->mode == MODE_SHM ? UINT64_C(1) << 32 : 0));
 	}
 	// The producer sees the end of the socket and stops.
 	close(plan->sock);
@@ -428,7 +432,7 @@ struct snapshot {
 
 static void wait_frames(struct frames_shared *shared, int frames) {
 	uint64_t deadline = bench_now_ns() + 60000000000ull;
-	while (atomic_load(&shared->frames) < frames) {
+	while ((int)(uint32_t)atomic_load(&shared->frame_counts) < frames) {
 		CHECK(bench_now_ns() < deadline);
 		struct timespec ts = { 0, 200000 };
 		nanosleep(&ts, NULL);
@@ -436,12 +440,13 @@ static void wait_frames(struct frames_shared *shared, int frames) {
 }
 
 static void take_snapshot(struct frames_shared *shared, const pid_t pids[3], struct snapshot *s) {
-	s->frames = atomic_load(&shared->frames);
+	uint64_t counts = atomic_load(&shared->frame_counts);
+	s->frames = (int)(uint32_t)counts;
+	s->bytes = (counts >> 32) * FRAME_SIZE;
 	for (int i = 0; i < 3; i++) {
 		s->cpu[i] = bench_process_cpu_ns(pids[i]);
 		CHECK_GE(s->cpu[i], 0);
 	}
-	s->bytes = atomic_load(&shared->bytes_copied);
 	s->allocations = atomic_load(&shared->allocations);
 	s->ns = bench_now_ns();
 }
