@@ -16,8 +16,8 @@
 size_t ios_compat_renderer_get_shm_formats(struct wlr_renderer *renderer, uint32_t **formats) {
 	*formats = NULL;
 #if IOS_COMPAT_WLR_AT_LEAST(0, 18)
-	const struct wlr_drm_format_set *set =
-			wlr_renderer_get_texture_formats(renderer, WLR_BUFFER_CAP_DATA_PTR);
+	const struct wlr_drm_format_set *set = wlr_renderer_get_texture_formats(renderer,
+			WLR_BUFFER_CAP_DATA_PTR);
 	if (set == NULL || set->len == 0) {
 		return 0;
 	}

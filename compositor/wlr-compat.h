@@ -17,10 +17,11 @@
 
 #define IOS_COMPAT_WLR_VERSION(major, minor, micro) (((major) << 16) | ((minor) << 8) | (micro))
 
-#if !((WLR_VERSION_NUM >= IOS_COMPAT_WLR_VERSION(0, 15, 0) && \
-		WLR_VERSION_NUM < IOS_COMPAT_WLR_VERSION(0, 16, 0)) || \
-		(WLR_VERSION_NUM >= IOS_COMPAT_WLR_VERSION(0, 18, 0) && \
-		WLR_VERSION_NUM < IOS_COMPAT_WLR_VERSION(0, 21, 0)))
+#define IOS_COMPAT_WLR_IN(first, end) \
+	(WLR_VERSION_NUM >= IOS_COMPAT_WLR_VERSION(0, first, 0) && \
+			WLR_VERSION_NUM < IOS_COMPAT_WLR_VERSION(0, end, 0))
+
+#if !(IOS_COMPAT_WLR_IN(15, 16) || IOS_COMPAT_WLR_IN(18, 21))
 #error "wlr-compat.c supports wlroots 0.15, 0.18, 0.19 and 0.20: add the branches for this release"
 #endif
 

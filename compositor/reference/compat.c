@@ -236,8 +236,8 @@ bool compat_scene_node_is_enabled(struct wlr_scene_node *node) {
 
 #if COMPAT_WLR_AT_LEAST(0, 18)
 static void handle_new_toplevel(struct wl_listener *listener, void *data) {
-	struct compat_xdg_shell_events *events =
-			wl_container_of(listener, events, new_toplevel_listener);
+	struct compat_xdg_shell_events *events = wl_container_of(listener, events,
+			new_toplevel_listener);
 	events->new_toplevel(events, data);
 }
 

@@ -16,10 +16,10 @@
 #define COMPAT_WLR_VERSION(major, minor) (((major) << 16) | ((minor) << 8))
 #define COMPAT_WLR_AT_LEAST(major, minor) (WLR_VERSION_NUM >= COMPAT_WLR_VERSION(major, minor))
 
-#if !((WLR_VERSION_NUM >= COMPAT_WLR_VERSION(0, 15) && \
-		WLR_VERSION_NUM < COMPAT_WLR_VERSION(0, 16)) || \
-		(WLR_VERSION_NUM >= COMPAT_WLR_VERSION(0, 18) && \
-		WLR_VERSION_NUM < COMPAT_WLR_VERSION(0, 21)))
+#define COMPAT_WLR_BEFORE(major, minor) (WLR_VERSION_NUM < COMPAT_WLR_VERSION(major, minor))
+
+#if !((COMPAT_WLR_AT_LEAST(0, 15) && COMPAT_WLR_BEFORE(0, 16)) || \
+		(COMPAT_WLR_AT_LEAST(0, 18) && COMPAT_WLR_BEFORE(0, 21)))
 #error "reference/compat.c supports wlroots 0.15, 0.18, 0.19 and 0.20: add this release there"
 #endif
 

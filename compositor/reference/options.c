@@ -29,7 +29,7 @@ static void print_usage(FILE *f, const char *program) {
 			"      --no-gbm               allocate every surface in memfd, never with GBM\n"
 			"      --drm-device PATH      render node for GBM allocation\n"
 			"      --debug-scanout        print what each output commit shows\n"
-			"      --debug-outputs        on SIGUSR2 add a headless output, or remove the added one\n"
+			"      --debug-outputs        on SIGUSR2 add a headless output, or remove the last\n"
 			"  -v, --verbose              log more (twice: debug)\n"
 			"  -h, --help                 show this help\n",
 			program, DEFAULT_WIDTH, DEFAULT_HEIGHT);

@@ -204,8 +204,8 @@ void server_toggle_output(struct server *server) {
 		return;
 	}
 	if (output_count(server) <= 1) {
-		if (wlr_headless_add_output(server->backend, server->output_width,
-					server->output_height) == NULL) {
+		if (wlr_headless_add_output(server->backend, server->output_width, server->output_height) ==
+				NULL) {
 			wlr_log(WLR_ERROR, "--debug-outputs: cannot add a headless output");
 		}
 	} else {

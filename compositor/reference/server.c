@@ -354,4 +354,3 @@ bool server_start(struct server *server, const struct options *options) {
 	}
 	return true;
 }
-

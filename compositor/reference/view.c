@@ -87,8 +87,8 @@ static void view_focus(struct view *view) {
 	if (previous == surface) {
 		return;
 	}
-	struct wlr_xdg_toplevel *previous_toplevel =
-			compat_xdg_surface_toplevel(compat_xdg_surface_try_from_surface(previous));
+	struct wlr_xdg_toplevel *previous_toplevel = compat_xdg_surface_toplevel(
+			compat_xdg_surface_try_from_surface(previous));
 	if (previous_toplevel != NULL) {
 		compat_xdg_toplevel_set_activated(previous_toplevel, false);
 	}
@@ -252,7 +252,8 @@ static void popup_handle_destroy(struct wl_listener *listener, void *data) {
 	free(popup);
 }
 
-void view_handle_new_popup(struct compat_xdg_shell_events *events, struct wlr_xdg_popup *wlr_popup) {
+void view_handle_new_popup(struct compat_xdg_shell_events *events,
+		struct wlr_xdg_popup *wlr_popup) {
 	struct wlr_xdg_surface *base = compat_xdg_popup_base(wlr_popup);
 	struct popup *popup = calloc(1, sizeof(*popup));
 	if (popup == NULL) {
@@ -267,8 +268,8 @@ void view_handle_new_popup(struct compat_xdg_shell_events *events, struct wlr_xd
 	wl_signal_add(compat_xdg_popup_destroy_signal(wlr_popup), &popup->destroy);
 
 	// A popup goes into the tree of its parent, which holds that tree in its data field.
-	struct wlr_xdg_surface *parent =
-			compat_xdg_surface_try_from_surface(compat_xdg_popup_parent(wlr_popup));
+	struct wlr_xdg_surface *parent = compat_xdg_surface_try_from_surface(
+			compat_xdg_popup_parent(wlr_popup));
 	if (parent == NULL || parent->data == NULL) {
 		wlr_log(WLR_DEBUG, "Popup without an xdg_surface parent in the scene; not shown");
 		return;

@@ -211,15 +211,17 @@ int main(int argc, char *argv[]) {
 	wl_signal_add(&adopter.backend->events.new_output, &adopter.new_output);
 	wlr_headless_add_output(adopter.backend, width, height);
 
+	// iosurface-module {
 	// The iosurface_manager_v1 global, with the default options; freed with the display.
-	if (iosurface_server_create(adopter.display, adopter.renderer, NULL) == NULL) { // iosurface-module
-		fprintf(stderr, "adopter: cannot create the iosurface_manager_v1 global\n"); // iosurface-module
-		return 1; // iosurface-module
-	} // iosurface-module
+	if (iosurface_server_create(adopter.display, adopter.renderer, NULL) == NULL) {
+		fprintf(stderr, "adopter: cannot create the iosurface_manager_v1 global\n");
+		return 1;
+	}
+	// iosurface-module }
 
 	adopter.sigterm = wl_event_loop_add_signal(loop, SIGTERM, handle_sigterm, adopter.display);
 	if (socket != NULL ? wl_display_add_socket(adopter.display, socket) != 0 :
-			(socket = wl_display_add_socket_auto(adopter.display)) == NULL) {
+						 (socket = wl_display_add_socket_auto(adopter.display)) == NULL) {
 		fprintf(stderr, "adopter: cannot listen\n");
 		return 1;
 	}

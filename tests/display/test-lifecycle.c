@@ -34,16 +34,16 @@ static void capture(struct harness_image *img) {
 }
 
 /* Pixels of the w x h area at x0,y0 that differ from the pattern drawn from its corner. */
-static size_t compare_rect(const struct harness_image *img, int x0, int y0, uint32_t w,
-		uint32_t h, uint32_t tag) {
+static size_t compare_rect(const struct harness_image *img, int x0, int y0, uint32_t w, uint32_t h,
+		uint32_t tag) {
 	size_t wrong = 0;
 	for (uint32_t y = 0; y < h; y++) {
 		for (uint32_t x = 0; x < w; x++) {
 			uint32_t want = pattern_pixel(x, y, tag) & 0xffffff;
 			uint32_t got = harness_image_pixel(img, x0 + (int)x, y0 + (int)y);
 			if (got != want && wrong++ < 5) {
-				fprintf(stderr, "pixel %d,%d: got 0x%06x, want 0x%06x\n", x0 + (int)x,
-						y0 + (int)y, got, want);
+				fprintf(stderr, "pixel %d,%d: got 0x%06x, want 0x%06x\n", x0 + (int)x, y0 + (int)y,
+						got, want);
 			}
 		}
 	}
@@ -52,7 +52,8 @@ static size_t compare_rect(const struct harness_image *img, int x0, int y0, uint
 
 static struct iosurface *create_shown(struct iosurface_client *c, uint32_t w, uint32_t h,
 		uint32_t tag, struct wl_buffer **buffer) {
-	struct iosurface_properties props = { .width = w, .height = h,
+	struct iosurface_properties props = { .width = w,
+		.height = h,
 		.pixel_format = DRM_FORMAT_XRGB8888 };
 	struct iosurface *s = iosurface_create(c, &props);
 	CHECK_NOT_NULL(s);
@@ -295,7 +296,8 @@ static void toggle_output(struct harness_compositor *hc, const char *want) {
 	CHECK_EQ(kill(harness_compositor_pid(hc), SIGUSR2), 0);
 	char line[64];
 	CHECK_EQ(harness_compositor_wait_line(hc, "outputs ", harness_scale_timeout(5000), line,
-			sizeof(line)), 0);
+					 sizeof(line)),
+			0);
 	CHECK_STREQ(line, want);
 }
 
