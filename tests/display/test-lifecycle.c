@@ -241,9 +241,10 @@ TEST(fullscreen_before_first_commit) {
 	struct iosurface_client *c = iosurface_client_create(win.display);
 	CHECK_NOT_NULL(c);
 	window_wait_configure(&win);
-	// The first configure already has the output's size.
-	CHECK_EQ(win.width, 320);
-	CHECK_EQ(win.height, 240);
+	// The first configure already has the output's size (not one configure for the window
+	// and then another for fullscreen).
+	CHECK_EQ(win.initial_width, 320);
+	CHECK_EQ(win.initial_height, 240);
 	struct wl_buffer *buffer;
 	struct iosurface *s = create_shown(c, 320, 240, 81, &buffer);
 	window_show(&win, buffer);

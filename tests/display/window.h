@@ -17,6 +17,8 @@ struct window {
 	struct xdg_toplevel *toplevel;
 	bool configured;
 	int32_t width, height; /* last configure; 0: our choice */
+	int32_t initial_width, initial_height; /* the first configure of the surface */
+	bool initial_done;
 	uint32_t frames; /* frame callbacks received */
 };
 
