@@ -64,7 +64,14 @@ create)
 	[ $# -eq 1 ] || usage
 	release=$1
 	if [ ! -x "$root/usr/bin/apt-get" ] || [ ! -f "$root/.debootstrap-done" ]; then
-		rm -rf "$root"
+		# An unfinished chroot is made anew; never remove one with something mounted in it
+		# (a run that was killed can leave the source tree bound on $root/src).
+		if awk -v root="$(realpath -m "$root")/" 'index($2 "/", root) == 1 { found = 1 }
+				END { exit !found }' /proc/mounts; then
+			echo "chroot: $root has mounts left; unmount them first" >&2
+			exit 1
+		fi
+		rm -rf --one-file-system "$root"
 		mkdir -p "$(dirname "$root")"
 		debootstrap --variant=minbase "$release" "$root" "$mirror"
 		touch "$root/.debootstrap-done"
