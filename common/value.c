@@ -619,10 +619,3 @@ struct iosurface_value *ios_value_decode(const uint8_t *data, size_t len) {
 	}
 	return v;
 }
-
-bool ios_value_validate(const uint8_t *data, size_t len) {
-	// Values are small (IOS_MAX_VALUE_SIZE); building one is the simplest complete check.
-	struct iosurface_value *v = ios_value_decode(data, len);
-	iosurface_value_free(v);
-	return v != NULL;
-}

@@ -480,10 +480,11 @@ static void init_display_formats(struct ios_server *server, struct wlr_renderer 
 	if (renderer == NULL) {
 		return;
 	}
-	size_t len = 0;
-	const uint32_t *formats = ios_compat_renderer_get_shm_formats(renderer, &len);
+	uint32_t *formats = NULL;
+	size_t len = ios_compat_renderer_get_shm_formats(renderer, &formats);
 	server->display_formats = calloc(len > 0 ? len : 1, sizeof(uint32_t));
 	if (server->display_formats == NULL) {
+		free(formats);
 		return;
 	}
 	// Only formats whose layout the module knows, and single-plane ones: the memfd path
@@ -494,6 +495,7 @@ static void init_display_formats(struct ios_server *server, struct wlr_renderer 
 			server->display_formats[server->display_format_count++] = formats[i];
 		}
 	}
+	free(formats);
 }
 
 struct iosurface_server *iosurface_server_create(struct wl_display *display,

@@ -6,6 +6,8 @@
 #   tests/run-all.sh --asan     every suite under AddressSanitizer+UndefinedBehaviorSanitizer,
 #                               in ./build-asan
 #   extra arguments go to `meson test` (e.g. --suite e2e, or a test name)
+# Environment: IOSURFACE_BUILDDIR (default build; --asan appends -asan), IOSURFACE_MESON_ARGS
+# (more `meson setup` arguments, e.g. -Dwlroots=0.19).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +28,9 @@ if [ "${1:-}" = "--asan" ]; then
 	export HARNESS_TIMEOUT_FACTOR=3
 	test_args=(--timeout-multiplier 3)
 fi
+
+# shellcheck disable=SC2206 # word splitting wanted
+setup_args+=(${IOSURFACE_MESON_ARGS:-})
 
 if [ -f "$builddir/meson-private/coredata.dat" ]; then
 	# Reuse; pick up the options in case the directory was configured differently.

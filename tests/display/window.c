@@ -36,6 +36,11 @@ static void xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, u
 	struct window *w = data;
 	xdg_surface_ack_configure(xdg_surface, serial);
 	w->configured = true;
+	if (!w->initial_done) {
+		w->initial_width = w->width;
+		w->initial_height = w->height;
+		w->initial_done = true;
+	}
 }
 
 static const struct xdg_surface_listener xdg_surface_listener = {
@@ -68,6 +73,12 @@ void window_init(struct window *w, bool fullscreen) {
 	CHECK_GE(wl_display_roundtrip(w->display), 0);
 	CHECK_NOT_NULL(w->compositor);
 	CHECK_NOT_NULL(w->wm_base);
+	window_open(w, fullscreen);
+}
+
+void window_open(struct window *w, bool fullscreen) {
+	w->configured = false;
+	w->initial_done = false;
 	w->surface = wl_compositor_create_surface(w->compositor);
 	w->xdg_surface = xdg_wm_base_get_xdg_surface(w->wm_base, w->surface);
 	xdg_surface_add_listener(w->xdg_surface, &xdg_surface_listener, w);

@@ -17,11 +17,19 @@ struct window {
 	struct xdg_toplevel *toplevel;
 	bool configured;
 	int32_t width, height; /* last configure; 0: our choice */
+	int32_t initial_width, initial_height; /* the first configure of the surface */
+	bool initial_done;
 	uint32_t frames; /* frame callbacks received */
 };
 
 /* Connects to $WAYLAND_DISPLAY and maps nothing yet; fails the test on error. */
 void window_init(struct window *w, bool fullscreen);
+
+/*
+ * Makes a new toplevel surface on the window's connection (after the old one's wl_surface,
+ * xdg_surface and toplevel are destroyed), as window_init does.
+ */
+void window_open(struct window *w, bool fullscreen);
 
 /* Waits for the first configure (acked). */
 void window_wait_configure(struct window *w);
