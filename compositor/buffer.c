@@ -20,6 +20,7 @@ struct ios_buffer {
 	struct wlr_buffer base;
 	struct wl_resource *resource;
 	struct ios_surface *surface;
+	bool read_only; /* made through a read-only iosurface_v1: nothing may write through it */
 	bool held;
 	struct wl_listener release;
 };
@@ -61,7 +62,9 @@ static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer,
 		struct wlr_dmabuf_attributes *attribs) {
 	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
 	struct ios_surface *surface = buffer->surface;
-	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+	// A dma-buf carries no access mode: whoever imports it may write (a capture, say), so a
+	// read-only holder's buffer offers none.
+	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD || buffer->read_only) {
 		return false;
 	}
 	*attribs = (struct wlr_dmabuf_attributes){
@@ -80,6 +83,12 @@ static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer,
 static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags, void **data,
 		uint32_t *format, size_t *stride) {
 	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
+	// The compositor's own mapping is writable; a client that holds the surface read-only
+	// must not get a write through its buffer (a screen capture into it, say), whatever the
+	// wlroots release would otherwise allow.
+	if ((flags & WLR_BUFFER_DATA_PTR_ACCESS_WRITE) && buffer->read_only) {
+		return false;
+	}
 	struct ios_surface *surface = buffer->surface;
 	char *map = ios_surface_map(surface);
 	if (map == NULL) {
@@ -168,6 +177,7 @@ void ios_buffer_create(struct ios_handle *handle, uint32_t id) {
 	wlr_buffer_init(&buffer->base, &buffer_impl, (int)surface->layout.width,
 			(int)surface->layout.height);
 	buffer->surface = surface;
+	buffer->read_only = handle->read_only;
 	ios_surface_ref(surface);
 	buffer->release.notify = buffer_handle_release;
 	wl_signal_add(&buffer->base.events.release, &buffer->release);
