@@ -239,46 +239,6 @@ int bench_receive_fd(int sock) {
 	return fd;
 }
 
-/* ---- The table ---- */
-
-static void format_number(char *out, size_t size, double v, const char *unit) {
-	const char *space = unit[0] != '\0' ? " " : "";
-	if (!isfinite(v)) {
-		snprintf(out, size, "-");
-	} else if (v >= 100 || v == (long long)v) {
-		snprintf(out, size, "%.0f%s%s", v, space, unit);
-	} else if (v >= 10) {
-		snprintf(out, size, "%.1f%s%s", v, space, unit);
-	} else {
-		snprintf(out, size, "%.2f%s%s", v, space, unit);
-	}
-}
-
-static void print_table(void) {
-	static const char *const met_text[] = { "**no**", "yes", "-" };
-	printf("| figure | iosurface | floor | ratio | target | met? |\n");
-	printf("|---|---:|---:|---:|---|---|\n");
-	for (int i = 0; i < bench_results->row_count; i++) {
-		const struct bench_row *row = &bench_results->rows[i];
-		char value[48], floor[48], ratio[32];
-		format_number(value, sizeof(value), row->value, row->unit);
-		format_number(floor, sizeof(floor), row->floor, row->unit);
-		if (isfinite(row->ratio)) {
-			snprintf(ratio, sizeof(ratio), "%.2fx", row->ratio);
-		} else {
-			snprintf(ratio, sizeof(ratio), "-");
-		}
-		printf("| %s | %s | %s | %s | %s | %s |\n", row->figure, value, floor, ratio,
-				row->target, met_text[row->met]);
-	}
-	if (bench_results->note_count > 0) {
-		printf("\n");
-		for (int i = 0; i < bench_results->note_count; i++) {
-			printf("- %s\n", bench_results->notes[i]);
-		}
-	}
-}
-
 /* ---- Main ---- */
 
 struct bench_entry {
@@ -314,16 +274,29 @@ static bool selected(int argc, char **argv, const char *name) {
 }
 
 int main(int argc, char **argv) {
+	int runs = 1;
+	const char *svg = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quick") == 0) {
 			bench_config.quick = true;
+		} else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
+			runs = atoi(argv[++i]);
+			if (runs < 1 || runs > BENCH_MAX_RUNS) {
+				fprintf(stderr, "%s: --runs takes 1 to %d\n", argv[0], BENCH_MAX_RUNS);
+				return 2;
+			}
+			argv[i] = "-";
+		} else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) {
+			svg = argv[++i];
+			argv[i] = "-";
 		} else if (strcmp(argv[i], "--list") == 0) {
 			for (size_t b = 0; b < BENCH_COUNT; b++) {
 				printf("%s\n", benchmarks[b].test.name);
 			}
 			return 0;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "usage: %s [--quick] [--list] [NAME...]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--runs N] [--svg FILE] [--list] [NAME...]\n",
+					argv[0]);
 			return 2;
 		} else {
 			bool known = false;
@@ -349,44 +322,58 @@ int main(int argc, char **argv) {
 	memset(bench_results, 0, sizeof(*bench_results));
 
 	int ran = 0, failed = 0, skipped = 0, setup = 0;
-	for (size_t b = 0; b < BENCH_COUNT; b++) {
-		const struct bench_entry *entry = &benchmarks[b];
-		if (!selected(argc, argv, entry->test.name)) {
-			continue;
-		}
-		int timeout_s = bench_config.quick ? entry->timeout_s / 5 : entry->timeout_s;
-		if (timeout_s < 60) {
-			timeout_s = 60;
-		}
-		char reason[512];
-		uint64_t start = bench_now_ns();
-		enum harness_result result = harness_run_test(&entry->test, timeout_s * 1000, reason,
-				sizeof(reason));
-		double seconds = (double)(bench_now_ns() - start) / 1e9;
-		ran++;
-		switch (result) {
-		case HARNESS_RESULT_PASS:
-			fprintf(stderr, "bench %s: done in %.1f s\n", entry->test.name, seconds);
-			break;
-		case HARNESS_RESULT_SKIP:
-			skipped++;
-			fprintf(stderr, "bench %s: SKIP: %s\n", entry->test.name, reason);
-			break;
-		case HARNESS_RESULT_SETUP:
-			setup++;
-			fprintf(stderr, "bench %s: SET-UP FAILURE: %s\n", entry->test.name, reason);
-			break;
-		case HARNESS_RESULT_FAIL:
-		case HARNESS_RESULT_TIMEOUT:
-			failed++;
-			fprintf(stderr, "bench %s: FAIL: %s\n", entry->test.name, reason);
-			break;
+	for (int r = 0; r < runs; r++) {
+		// Notes are kept from the last run only; rows from every run, for the spread.
+		bench_results->note_count = 0;
+		for (size_t b = 0; b < BENCH_COUNT; b++) {
+			const struct bench_entry *entry = &benchmarks[b];
+			if (!selected(argc, argv, entry->test.name)) {
+				continue;
+			}
+			int timeout_s = bench_config.quick ? entry->timeout_s / 5 : entry->timeout_s;
+			if (timeout_s < 60) {
+				timeout_s = 60;
+			}
+			char reason[512];
+			uint64_t start = bench_now_ns();
+			enum harness_result result = harness_run_test(&entry->test, timeout_s * 1000, reason,
+					sizeof(reason));
+			double seconds = (double)(bench_now_ns() - start) / 1e9;
+			ran++;
+			switch (result) {
+			case HARNESS_RESULT_PASS:
+				fprintf(stderr, "bench %s: done in %.1f s\n", entry->test.name, seconds);
+				break;
+			case HARNESS_RESULT_SKIP:
+				skipped++;
+				fprintf(stderr, "bench %s: SKIP: %s\n", entry->test.name, reason);
+				break;
+			case HARNESS_RESULT_SETUP:
+				setup++;
+				fprintf(stderr, "bench %s: SET-UP FAILURE: %s\n", entry->test.name, reason);
+				break;
+			case HARNESS_RESULT_FAIL:
+			case HARNESS_RESULT_TIMEOUT:
+				failed++;
+				fprintf(stderr, "bench %s: FAIL: %s\n", entry->test.name, reason);
+				break;
+			}
 		}
 	}
-	printf("iosurface-bench%s\n\n", bench_config.quick ? " --quick (smoke test: few iterations, "
-														 "figures not meaningful)" : "");
-	print_table();
+	printf("iosurface-bench%s",
+			bench_config.quick ? " --quick (smoke test: few iterations, "
+								 "figures not meaningful)" :
+								 "");
+	if (runs > 1) {
+		printf(" --runs %d (each figure the median of the runs, with the spread of its ratio)",
+				runs);
+	}
+	printf("\n\n");
+	bench_print_table(runs);
 	fflush(stdout);
+	if (svg != NULL && !bench_write_svg(svg, runs)) {
+		return HARNESS_EXIT_SETUP;
+	}
 	if (failed > 0) {
 		return HARNESS_EXIT_FAIL;
 	}

@@ -17,8 +17,9 @@
 
 #include "harness.h"
 
-#define BENCH_MAX_ROWS 48
-#define BENCH_MAX_NOTES 48
+#define BENCH_MAX_RUNS 9
+#define BENCH_MAX_ROWS (48 * BENCH_MAX_RUNS)
+#define BENCH_MAX_NOTES 64
 #define BENCH_TEXT 640
 
 /* DRM_FORMAT_ARGB8888, Apple's 'BGRA'. */
@@ -67,6 +68,14 @@ static inline int bench_iters(int full, int quick) {
  */
 struct bench_row *bench_add_row(const char *figure, const char *unit, double value, double floor,
 		const char *target, enum bench_met met);
+
+/**
+ * Prints the rows as one markdown table (bench/report.c). With runs > 1 the rows of a figure
+ * (one per run) become one line: the median of each column and the spread of the ratio.
+ */
+void bench_print_table(int runs);
+/** Writes the ratios against their targets as an SVG chart; false (logged) on failure. */
+bool bench_write_svg(const char *path, int runs);
 
 /** Adds a line under the table (details: counts, sizes, how a figure was taken). */
 void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
