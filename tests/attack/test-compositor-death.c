@@ -224,7 +224,10 @@ TEST(calls_after_death) {
 	AFTER_DEATH(iosurface_create, (got = iosurface_create(c, &props)) != NULL ? 1 : -errno);
 	AFTER_DEATH(iosurface_client_roundtrip, iosurface_client_roundtrip(c));
 	AFTER_DEATH(iosurface_set_value, iosurface_set_value(s, "k", v));
-	AFTER_DEATH(iosurface_copy_value, (v = iosurface_copy_value(s, "k")) != NULL ? 1 : -errno);
+	struct iosurface_value *copied = NULL;
+	AFTER_DEATH(iosurface_copy_value,
+			(copied = iosurface_copy_value(s, "k")) != NULL ? 1 : -errno);
+	iosurface_value_free(copied);
 	AFTER_DEATH(iosurface_remove_value, iosurface_remove_value(s, "k"));
 	AFTER_DEATH(iosurface_lookup_from_port,
 			(got = iosurface_lookup_from_port(c, old_port)) != NULL ? 1 : -errno);

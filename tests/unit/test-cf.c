@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <CoreFoundation/CoreFoundation.h>
@@ -147,7 +148,10 @@ static void test_numbers_every_type(void) {
 			long l;
 			float f;
 			double d;
-		} in = { 0 }, out = { 0 };
+		} in, out;
+		// The whole union, not only its first member: the bytes are compared below.
+		memset(&in, 0, sizeof(in));
+		memset(&out, 0, sizeof(out));
 		switch (types[i]) {
 		case kCFNumberSInt8Type:
 		case kCFNumberCharType:
