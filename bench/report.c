@@ -240,7 +240,12 @@ bool bench_write_svg(const char *path, int runs) {
 				"stroke-width=\"3\"/>\n",
 				tx, y + 2, tx, y + row_h - 2);
 		fprintf(f, "<text x=\"%.1f\" y=\"%d\">%.2fx</text>\n",
-				label_w + plot_w * fmax(fig->ratio, isfinite(fig->high) ? fig->high : 0) / top + 6,
+				label_w +
+						plot_w *
+								fmax(fmax(fig->ratio, bars[i].target),
+										isfinite(fig->high) ? fig->high : 0) /
+								top +
+						8,
 				y + 16, fig->ratio);
 	}
 	fprintf(f, "</svg>\n");
