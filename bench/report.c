@@ -200,7 +200,7 @@ bool bench_write_svg(const char *path, int runs) {
 	// One row per figure: the median ratio as a bar, the spread as a whisker, the target as
 	// a mark; green where the median meets it, red where not. Ratios to a floor measured
 	// in the same run, so the scale is the same for all.
-	const int label_w = 430, plot_w = 420, row_h = 28, top_h = 46, width = label_w + plot_w + 80;
+	const int label_w = 520, plot_w = 420, row_h = 28, top_h = 46, width = label_w + plot_w + 80;
 	int height = top_h + row_h * count + 40;
 	top = ceil(top);
 	fprintf(f,
