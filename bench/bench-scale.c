@@ -265,6 +265,9 @@ static void probe(struct iosurface_client *a, struct iosurface_client *b, int n,
 }
 
 void bench_scale(void) {
+	// 10,000 surfaces and 66 connections with their stocks of ports and tickets, in the
+	// compositor (which inherits this limit).
+	harness_require_fds(10000 + 66 * 40 + 512);
 	struct harness_compositor *hc = bench_compositor_start("1280x720");
 	pid_t compositor = harness_compositor_pid(hc);
 	struct scale_shared *shared = bench_shared_alloc(sizeof(*shared));

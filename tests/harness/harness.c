@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -92,6 +93,24 @@ static double timeout_factor(void) {
 		return 1.0;
 	}
 	return f;
+}
+
+void harness_require_fds(uint64_t n) {
+	struct rlimit limit;
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+		SETUP_FAIL("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+	}
+	if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < n) {
+		SKIP("needs %llu descriptors in one process; the hard RLIMIT_NOFILE is %llu",
+				(unsigned long long)n, (unsigned long long)limit.rlim_max);
+	}
+	if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < n) {
+		limit.rlim_cur = n;
+		if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+			SETUP_FAIL("setrlimit(RLIMIT_NOFILE, %llu): %s", (unsigned long long)n,
+					strerror(errno));
+		}
+	}
 }
 
 int harness_scale_timeout(int timeout_ms) {

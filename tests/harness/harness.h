@@ -206,6 +206,13 @@ int harness_count_fds(void);
 /** Prints every open descriptor and what it points to, to stderr. */
 void harness_print_fds(void);
 
+/**
+ * For a test that needs n descriptors in one process (a compositor it starts afterwards
+ * inherits the limit): raises the soft RLIMIT_NOFILE to n if it is lower, and skips the test,
+ * saying why, if the hard limit is lower (a machine set up with few descriptors).
+ */
+void harness_require_fds(uint64_t n);
+
 /* ---- Timeouts ---- */
 
 /** timeout_ms scaled by HARNESS_TIMEOUT_FACTOR (valgrind runs set it). */
