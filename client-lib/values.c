@@ -33,7 +33,10 @@ static int send_value(struct iosurface *s, const char *key, const struct iosurfa
 	struct wl_array array = { .size = len, .alloc = len, .data = data };
 	iosurface_v1_set_value(s->proxy, key, &array);
 	free(data);
-	return 0;
+	// Pushed out now, waiting for room if the socket is full: libwayland gives up the
+	// connection when a request finds its buffer full and the socket too, as a run of
+	// message-sized values from set_values can make it.
+	return client_flush(s->client);
 }
 
 static struct iosurface_client *writable_client(struct iosurface *s, int *err) {
