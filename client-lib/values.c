@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client-private.h"
 
@@ -27,16 +28,30 @@ static int send_value(struct iosurface *s, const char *key, const struct iosurfa
 		return ret;
 	}
 	if (len > s->client->limit_max[IOSURFACE_PROPERTY_VALUE_SIZE]) {
-		free(data);
-		return -EMSGSIZE;
+		ret = -EMSGSIZE;
+		goto out;
 	}
-	struct wl_array array = { .size = len, .alloc = len, .data = data };
-	iosurface_v1_set_value(s->proxy, key, &array);
+	if (len <= IOS_MAX_INLINE_VALUE_SIZE) {
+		struct wl_array array = { .size = len, .alloc = len, .data = data };
+		iosurface_v1_set_value(s->proxy, key, &array);
+		// Pushed out now, waiting for room if the socket is full: libwayland gives up the
+		// connection when a request finds its buffer full and the socket too, as a run of
+		// message-sized values from set_values can make it.
+		ret = client_flush(s->client);
+		goto out;
+	}
+	// Too large for a message: a sealed memfd carries it.
+	int fd = ios_value_memory_create(data, len);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	// libwayland sends a duplicate of the descriptor.
+	iosurface_v1_set_value_memory(s->proxy, key, fd, (uint32_t)len);
+	close(fd);
+out:
 	free(data);
-	// Pushed out now, waiting for room if the socket is full: libwayland gives up the
-	// connection when a request finds its buffer full and the socket too, as a run of
-	// message-sized values from set_values can make it.
-	return client_flush(s->client);
+	return ret;
 }
 
 static struct iosurface_client *writable_client(struct iosurface *s, int *err) {

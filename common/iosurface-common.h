@@ -23,9 +23,21 @@
 #define IOS_PAGE_SIZE 4096u
 #define IOS_MAX_NAME_LENGTH 255u
 #define IOS_MAX_KEY_LENGTH 255u
-#define IOS_MAX_VALUE_SIZE 3072u
+/*
+ * One encoding, whichever way it travels: 256 KiB of bytes or string with its type byte and
+ * length, and room for a small container around them.
+ */
+#define IOS_MAX_VALUE_SIZE ((256u << 10) + 64u)
 #define IOS_MAX_VALUE_COUNT 64u
-#define IOS_MAX_VALUE_TOTAL 65536u /* keys and values of one surface */
+#define IOS_MAX_VALUE_TOTAL (4u << 20) /* keys and values of one surface */
+/*
+ * The largest encoding set_value and the value event carry in the message (a Wayland message
+ * is at most 4096 bytes); larger ones travel in a sealed memfd (set_value_memory,
+ * value_memory). Part of the protocol, not a limit a compositor sets.
+ */
+#define IOS_MAX_INLINE_VALUE_SIZE 3072u
+/* What one answer to get_values carries in messages; the rest of it travels in memory. */
+#define IOS_MAX_INLINE_ANSWER (64u << 10)
 #define IOS_MAX_VALUE_DEPTH 8u
 
 /* ---- State pool (see iosurface_manager_v1.state_pool) ---- */
@@ -195,5 +207,31 @@ int ios_value_encode(const struct iosurface_value *v, uint8_t **out, size_t *out
 struct iosurface_value *ios_value_decode(const uint8_t *data, size_t len);
 /* Checks an encoding without building it. */
 bool ios_value_validate(const uint8_t *data, size_t len);
+
+/* ---- Values in memory (set_value_memory, value_memory) ---- */
+
+enum ios_value_memory_status {
+	IOS_VALUE_MEMORY_OK = 0,
+	IOS_VALUE_MEMORY_NOT_SEALED, /* not a memfd, or lacks a seal other than F_SEAL_WRITE */
+	IOS_VALUE_MEMORY_WRITABLE, /* lacks F_SEAL_WRITE */
+	IOS_VALUE_MEMORY_BAD_SIZE, /* not a regular file of exactly the size given */
+};
+
+/*
+ * A new memfd (close-on-exec) holding the len bytes of data, sealed against shrinking,
+ * growing, writing and further sealing. Returns the descriptor or a negative errno.
+ */
+int ios_value_memory_create(const uint8_t *data, size_t len);
+
+/*
+ * Checks that fd is a memfd so sealed and of exactly size bytes, so that reading it is safe
+ * and its bytes cannot change while they are read. On failure, fills msg with a sentence
+ * naming what is wrong. Does not close fd.
+ */
+enum ios_value_memory_status ios_value_memory_check(int fd, uint32_t size, char *msg,
+		size_t msg_size);
+
+/* Reads len bytes from offset 0 of a checked memfd (pread: the file offset is left alone). */
+int ios_value_memory_read(int fd, uint8_t *out, size_t len);
 
 #endif

@@ -747,37 +747,24 @@ static bool values_fit(struct ios_surface *surface, int64_t delta) {
 	return true;
 }
 
-static void surface_handle_set_value(struct wl_client *client, struct wl_resource *resource,
-		const char *key, struct wl_array *value) {
-	struct ios_handle *handle = writable_handle(resource, "set_value");
-	if (handle == NULL || !check_key(resource, key)) {
-		return;
-	}
-	if (value->size > IOS_MAX_VALUE_SIZE || !ios_value_validate(value->data, value->size)) {
-		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
-				"value of key \"%s\" (%zu bytes) is malformed or over %u bytes", key, value->size,
-				IOS_MAX_VALUE_SIZE);
-		return;
-	}
-	struct ios_surface *surface = handle->surface;
+/*
+ * Stores the len bytes of data, a checked encoding, under key, taking data (malloc'd): kept,
+ * or freed when the set is refused or memory runs out.
+ */
+static void store_value(struct wl_resource *resource, struct ios_surface *surface, const char *key,
+		uint8_t *data, uint32_t len) {
 	bool found;
 	uint32_t index = value_index(surface, key, &found);
 	struct ios_value_entry *entry = found ? &surface->values[index] : NULL;
-	uint32_t len = (uint32_t)value->size;
 	int64_t delta = (int64_t)entry_bytes(key, len) -
 			(entry != NULL ? (int64_t)entry_bytes(entry->key, entry->len) : 0);
 	// Refused, not an error: other holders fill the same surface.
 	if ((entry == NULL && surface->value_count >= IOS_MAX_VALUE_COUNT) ||
 			!values_fit(surface, delta)) {
+		free(data);
 		iosurface_v1_send_set_value_failed(resource, key);
 		return;
 	}
-	uint8_t *data = malloc(len > 0 ? len : 1);
-	if (data == NULL) {
-		wl_resource_post_no_memory(resource);
-		return;
-	}
-	memcpy(data, value->data, len);
 	if (entry != NULL) {
 		free(entry->data);
 		entry->data = data;
@@ -802,6 +789,73 @@ static void surface_handle_set_value(struct wl_client *client, struct wl_resourc
 	values[index] = (struct ios_value_entry){ key_copy, data, len };
 	surface->value_count++;
 	charge_values(surface, delta);
+}
+
+static void surface_handle_set_value(struct wl_client *client, struct wl_resource *resource,
+		const char *key, struct wl_array *value) {
+	struct ios_handle *handle = writable_handle(resource, "set_value");
+	if (handle == NULL || !check_key(resource, key)) {
+		return;
+	}
+	if (value->size > IOS_MAX_INLINE_VALUE_SIZE || !ios_value_validate(value->data, value->size)) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
+				"value of key \"%s\" (%zu bytes) is malformed or over %u bytes "
+				"(larger values travel in set_value_memory)",
+				key, value->size, IOS_MAX_INLINE_VALUE_SIZE);
+		return;
+	}
+	uint8_t *data = malloc(value->size > 0 ? value->size : 1);
+	if (data == NULL) {
+		wl_resource_post_no_memory(resource);
+		return;
+	}
+	memcpy(data, value->data, value->size);
+	store_value(resource, handle->surface, key, data, (uint32_t)value->size);
+}
+
+static void surface_handle_set_value_memory(struct wl_client *client, struct wl_resource *resource,
+		const char *key, int32_t fd, uint32_t size) {
+	uint8_t *data = NULL;
+	struct ios_handle *handle = writable_handle(resource, "set_value_memory");
+	if (handle == NULL || !check_key(resource, key)) {
+		goto out;
+	}
+	if (size == 0 || size > IOS_MAX_VALUE_SIZE) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
+				"set_value_memory: size %u of key \"%s\" is not between 1 and %u", size, key,
+				IOS_MAX_VALUE_SIZE);
+		goto out;
+	}
+	char msg[160];
+	if (ios_value_memory_check(fd, size, msg, sizeof(msg)) != IOS_VALUE_MEMORY_OK) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_MEMORY,
+				"set_value_memory of key \"%s\": %s", key, msg);
+		goto out;
+	}
+	data = malloc(size);
+	if (data == NULL) {
+		wl_resource_post_no_memory(resource);
+		goto out;
+	}
+	// pread, not mmap: the bytes are copied into the heap anyway, and the seals checked above
+	// keep them from changing under the read.
+	int ret = ios_value_memory_read(fd, data, size);
+	if (ret < 0) {
+		wlr_log(WLR_ERROR, "iosurface: set_value_memory: reading %u bytes failed: %s", size,
+				strerror(-ret));
+		wl_resource_post_no_memory(resource);
+		goto out;
+	}
+	if (!ios_value_validate(data, size)) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
+				"set_value_memory: value of key \"%s\" (%u bytes) is malformed", key, size);
+		goto out;
+	}
+	store_value(resource, handle->surface, key, data, size);
+	data = NULL;
+out:
+	free(data);
+	close(fd);
 }
 
 static void remove_entry(struct ios_surface *surface, struct ios_value_entry *entry) {
@@ -850,10 +904,33 @@ static void surface_handle_get_values(struct wl_client *client, struct wl_resour
 		first = value_index(surface, key, &found);
 		end = found ? first + 1 : first;
 	}
+	// Up to IOS_MAX_INLINE_ANSWER bytes in messages, the rest in memory, so that the answer
+	// stays within what libwayland can queue to a client that reads it only afterwards.
+	size_t inline_bytes = 0;
 	for (uint32_t i = first; i < end; i++) {
 		struct ios_value_entry *entry = &surface->values[i];
-		struct wl_array array = { .size = entry->len, .alloc = entry->len, .data = entry->data };
-		iosurface_v1_send_value(resource, entry->key, &array);
+		size_t cost = entry_bytes(entry->key, entry->len);
+		if (entry->len <= IOS_MAX_INLINE_VALUE_SIZE &&
+				inline_bytes + cost <= IOS_MAX_INLINE_ANSWER) {
+			inline_bytes += cost;
+			struct wl_array array = {
+				.size = entry->len,
+				.alloc = entry->len,
+				.data = entry->data,
+			};
+			iosurface_v1_send_value(resource, entry->key, &array);
+			continue;
+		}
+		int fd = ios_value_memory_create(entry->data, entry->len);
+		if (fd < 0) {
+			wlr_log(WLR_ERROR, "iosurface: get_values: a memfd of %u bytes for surface %u: %s",
+					entry->len, surface->id, strerror(-fd));
+			wl_resource_post_no_memory(resource);
+			return;
+		}
+		// libwayland sends a duplicate of the descriptor.
+		iosurface_v1_send_value_memory(resource, entry->key, fd, entry->len);
+		close(fd);
 	}
 	iosurface_v1_send_values_done(resource);
 }
@@ -1003,6 +1080,7 @@ static const struct iosurface_v1_interface surface_impl = {
 	.destroy = surface_handle_destroy,
 	.set_in_use = surface_handle_set_in_use,
 	.set_value = surface_handle_set_value,
+	.set_value_memory = surface_handle_set_value_memory,
 	.remove_value = surface_handle_remove_value,
 	.remove_all_values = surface_handle_remove_all_values,
 	.get_values = surface_handle_get_values,
