@@ -177,6 +177,24 @@ void surface_detach(struct iosurface *s);
 int surface_wait_adopted(struct iosurface *s);
 struct iosurface *client_find_surface(struct iosurface_client *c, uint32_t id);
 
+/*
+ * iosurface_v1 events, each handled in the file of its concept; surface.c's listener names
+ * them. data is the struct iosurface.
+ */
+/* values.c */
+void surface_handle_value(void *data, struct iosurface_v1 *proxy, const char *key,
+		struct wl_array *value);
+void surface_handle_value_memory(void *data, struct iosurface_v1 *proxy, const char *key,
+		int32_t fd, uint32_t size);
+void surface_handle_values_done(void *data, struct iosurface_v1 *proxy);
+void surface_handle_set_value_failed(void *data, struct iosurface_v1 *proxy, const char *key);
+/* purgeable.c */
+void surface_handle_purgeable_done(void *data, struct iosurface_v1 *proxy, uint32_t old_state);
+/* use-count.c */
+void surface_handle_emptied(void *data, struct iosurface_v1 *proxy);
+void surface_handle_not_in_use(void *data, struct iosurface_v1 *proxy);
+void surface_handle_seed_changed(void *data, struct iosurface_v1 *proxy, uint32_t seed);
+
 /* log.c */
 void ios_log(enum iosurface_log_level level, const char *fmt, ...)
 		__attribute__((format(printf, 2, 3)));
