@@ -112,7 +112,7 @@ static void params_handle_set_element(struct wl_client *client, struct wl_resour
 
 static bool check_row_and_offset(struct wl_resource *resource, const char *what, uint32_t bpr,
 		uint32_t offset, uint32_t max_alloc) {
-	size_t max_bpr = ios_property_maximum(IOSURFACE_PROPERTY_BYTES_PER_ROW, NULL);
+	size_t max_bpr = ios_property_maximum(IOS_PROPERTY_BYTES_PER_ROW, NULL);
 	// Whether the row is a multiple of its element is checked at create, with the element.
 	if (bpr > max_bpr) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
@@ -154,9 +154,9 @@ static void params_handle_set_plane_count(struct wl_client *client, struct wl_re
 	if (params == NULL) {
 		return;
 	}
-	if (plane_count > IOSURFACE_MAX_PLANES) {
+	if (plane_count > IOS_MAX_PLANES) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_PLANE_COUNT,
-				"plane_count %u exceeds the maximum %u", plane_count, IOSURFACE_MAX_PLANES);
+				"plane_count %u exceeds the maximum %u", plane_count, IOS_MAX_PLANES);
 		return;
 	}
 	params->req.plane_count = plane_count;
@@ -174,9 +174,9 @@ static void params_handle_set_plane(struct wl_client *client, struct wl_resource
 				"set_plane after create");
 		return;
 	}
-	if (index >= IOSURFACE_MAX_PLANES) {
+	if (index >= IOS_MAX_PLANES) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_PLANE_INDEX,
-				"plane index %u is not below %u", index, IOSURFACE_MAX_PLANES);
+				"plane index %u is not below %u", index, IOS_MAX_PLANES);
 		return;
 	}
 	if (params->req.plane_set[index]) {

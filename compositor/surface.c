@@ -96,7 +96,7 @@ void ios_surface_update_state(struct ios_surface *surface) {
 	flags |= surface->emptied ? IOS_SLOT_FLAG_EMPTIED : 0;
 	flags |= !wl_list_empty(&surface->seed_watchers) ? IOS_SLOT_FLAG_SEED_WATCHED : 0;
 	flags |= surface->display_holds > 0 ? IOS_SLOT_FLAG_SHOWN : 0;
-	flags |= surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE ? IOS_SLOT_FLAG_VOLATILE : 0;
+	flags |= surface->purgeable == IOSURFACE_V1_PURGEABLE_VOLATILE ? IOS_SLOT_FLAG_VOLATILE : 0;
 
 	if (surface->use_count == surface->published_use_count && flags == surface->published_flags &&
 			(uint32_t)surface->purgeable == surface->published_purgeable) {
@@ -192,7 +192,7 @@ static struct ios_surface *surface_new(struct ios_server *server, const struct i
 	surface->flags = flags;
 	surface->fd = -1;
 	surface->seed_fd = -1;
-	surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
+	surface->purgeable = IOSURFACE_V1_PURGEABLE_NON_VOLATILE;
 	surface->published_purgeable = surface->purgeable;
 	wl_list_init(&surface->handles);
 	wl_list_init(&surface->not_in_use_watchers);
@@ -269,7 +269,7 @@ struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_own
 	if (surface->fds < 2) {
 		ios_account_release_fds(account, 2 - surface->fds);
 	}
-	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		// Known by its inode, so that no client can adopt it as memory of its own.
 		surface->mem_key = memory_key(surface->fd);
 	}
@@ -299,7 +299,7 @@ struct ios_surface *ios_surface_adopt(struct ios_server *server, struct ios_owne
 	}
 	surface->fd = fd;
 	surface->fds = 1; // the ticket's, charged to the process when it was issued
-	surface->allocator = IOSURFACE_ALLOCATOR_MEMFD;
+	surface->allocator = IOSURFACE_V1_ALLOCATOR_MEMFD;
 	surface->mem_size = layout->alloc_size + IOS_PAGE_SIZE;
 	surface->seed_offset = layout->alloc_size;
 	surface->mem_key = mem_key;
@@ -314,7 +314,7 @@ struct ios_surface *ios_surface_adopt(struct ios_server *server, struct ios_owne
 }
 
 bool ios_surface_empty(struct ios_surface *surface) {
-	if (surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->allocator != IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		return false;
 	}
 	// Only the pixels: the seed page after alloc_size survives a purge.
@@ -332,7 +332,7 @@ bool ios_surface_empty(struct ios_surface *surface) {
 }
 
 void *ios_surface_map(struct ios_surface *surface) {
-	if (surface->map == NULL && surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->map == NULL && surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		void *map = mmap(NULL, surface->layout.alloc_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 				surface->fd, 0);
 		if (map == MAP_FAILED) {
@@ -554,7 +554,7 @@ bool ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface) {
 }
 
 void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
-	if (read_only && surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
+	if (read_only && surface->allocator != IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		// A dma-buf cannot be reopened read-only, and its mmap ignores the open mode.
 		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
 				"read-only access to dma-buf surface %u is not supported", surface->id);
@@ -579,7 +579,7 @@ void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, b
 		iosurface_v1_send_name(r, surface->name);
 	}
 	bool ok;
-	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_MEMFD, surface->mem_size,
 				0);
 		iosurface_v1_send_seed_location(r, 0, surface->seed_offset);
@@ -953,21 +953,21 @@ static void surface_handle_set_purgeable(struct wl_client *client, struct wl_res
 		return;
 	}
 	struct ios_surface *surface = handle->surface;
-	enum iosurface_purgeable_state old = surface->purgeable;
+	enum iosurface_v1_purgeable old = surface->purgeable;
 	switch (state) {
 	case IOSURFACE_V1_PURGEABLE_NON_VOLATILE:
-		surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
+		surface->purgeable = IOSURFACE_V1_PURGEABLE_NON_VOLATILE;
 		// The old state (empty) told the client its content is gone; start afresh.
 		surface->emptied = false;
 		break;
 	case IOSURFACE_V1_PURGEABLE_VOLATILE:
-		if (surface->purgeable != IOSURFACE_PURGEABLE_EMPTY) {
-			surface->purgeable = IOSURFACE_PURGEABLE_VOLATILE;
+		if (surface->purgeable != IOSURFACE_V1_PURGEABLE_EMPTY) {
+			surface->purgeable = IOSURFACE_V1_PURGEABLE_VOLATILE;
 		}
 		break;
 	case IOSURFACE_V1_PURGEABLE_EMPTY:
 		if (ios_surface_empty(surface)) {
-			surface->purgeable = IOSURFACE_PURGEABLE_EMPTY;
+			surface->purgeable = IOSURFACE_V1_PURGEABLE_EMPTY;
 		}
 		break;
 	default:
@@ -1014,7 +1014,7 @@ static void surface_handle_notify_seed(struct wl_client *client, struct wl_resou
 	}
 	struct ios_surface *surface = handle->surface;
 	uint32_t seed = 0;
-	int fd = surface->allocator == IOSURFACE_ALLOCATOR_MEMFD ? surface->fd : surface->seed_fd;
+	int fd = surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD ? surface->fd : surface->seed_fd;
 	if (pread(fd, &seed, sizeof(seed), surface->seed_offset) != sizeof(seed)) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot read the seed of surface %u", surface->id);
 		return;

@@ -1,5 +1,5 @@
 /*
- * unit-value: the value API (iosurface_value_*) and the codec of common/value.c
+ * unit-value: the value API (iosurface_value_*) and the codec of client-lib/value.c
  * (ios_value_encode/decode/validate): building, copying and comparing values, the wire format
  * byte by byte, round trips, every prefix of an encoding, malformed input, the depth limit,
  * ownership, and allocation failure at every point. alloc-count.h counts live heap blocks, so
@@ -16,7 +16,7 @@
 
 #include "alloc-count.h"
 #include "common-check.h"
-#include "iosurface-common.h"
+#include "value-codec.h"
 
 /* ---- Helpers ---- */
 
