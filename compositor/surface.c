@@ -747,20 +747,29 @@ static bool values_fit(struct ios_surface *surface, int64_t delta) {
 	return true;
 }
 
+/* Whether a value of len bytes under key would be stored; its entry, if any, and the delta. */
+static bool value_fits(struct ios_surface *surface, const char *key, uint32_t len,
+		uint32_t *index, struct ios_value_entry **entry, int64_t *delta) {
+	bool found;
+	*index = value_index(surface, key, &found);
+	*entry = found ? &surface->values[*index] : NULL;
+	*delta = (int64_t)entry_bytes(key, len) -
+			(*entry != NULL ? (int64_t)entry_bytes((*entry)->key, (*entry)->len) : 0);
+	return (*entry != NULL || surface->value_count < IOS_MAX_VALUE_COUNT) &&
+			values_fit(surface, *delta);
+}
+
 /*
  * Stores the len bytes of data, a checked encoding, under key, taking data (malloc'd): kept,
  * or freed when the set is refused or memory runs out.
  */
 static void store_value(struct wl_resource *resource, struct ios_surface *surface, const char *key,
 		uint8_t *data, uint32_t len) {
-	bool found;
-	uint32_t index = value_index(surface, key, &found);
-	struct ios_value_entry *entry = found ? &surface->values[index] : NULL;
-	int64_t delta = (int64_t)entry_bytes(key, len) -
-			(entry != NULL ? (int64_t)entry_bytes(entry->key, entry->len) : 0);
+	uint32_t index;
+	struct ios_value_entry *entry;
+	int64_t delta;
 	// Refused, not an error: other holders fill the same surface.
-	if ((entry == NULL && surface->value_count >= IOS_MAX_VALUE_COUNT) ||
-			!values_fit(surface, delta)) {
+	if (!value_fits(surface, key, len, &index, &entry, &delta)) {
 		free(data);
 		iosurface_v1_send_set_value_failed(resource, key);
 		return;
@@ -830,6 +839,14 @@ static void surface_handle_set_value_memory(struct wl_client *client, struct wl_
 	if (ios_value_memory_check(fd, size, msg, sizeof(msg)) != IOS_VALUE_MEMORY_OK) {
 		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_MEMORY,
 				"set_value_memory of key \"%s\": %s", key, msg);
+		goto out;
+	}
+	// A set that will be refused costs no copy: values can be large.
+	uint32_t index;
+	struct ios_value_entry *entry;
+	int64_t delta;
+	if (!value_fits(handle->surface, key, size, &index, &entry, &delta)) {
+		iosurface_v1_send_set_value_failed(resource, key);
 		goto out;
 	}
 	data = malloc(size);

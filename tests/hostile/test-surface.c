@@ -514,6 +514,58 @@ TEST(set_value_memory_refusals_close_every_descriptor) {
 	CHECK_EQ(harness_compositor_stop(hc), 0);
 }
 
+TEST(set_value_memory_beyond_the_total_is_set_value_failed_and_keeps_the_rest) {
+	// 4 MiB of keys and values per surface: 15 values of 256 KiB fit (each with its 5-byte
+	// header and a 4-byte key), a 16th does not; the refusal is an event, not an error, and
+	// comes before the memory is read (malformed memory in a set that cannot fit is refused
+	// the same way).
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	uint32_t total = c->limit_max[IOSURFACE_MANAGER_V1_PROPERTY_VALUE_TOTAL];
+	CHECK_EQ(total, 4u << 20);
+	struct hostile_surface *s = hostile_create_ok(c, 16, 16);
+	uint32_t size = 256 * 1024 + 5;
+	char key[16];
+	for (int i = 0; i < 15; i++) {
+		snprintf(key, sizeof(key), "k%03d", i);
+		int fd = value_memfd(size, ALL_SEALS);
+		iosurface_v1_set_value_memory(s->proxy, key, fd, size);
+		close(fd);
+		hostile_roundtrip(c);
+	}
+	CHECK_EQ(s->set_value_failed, 0);
+	int fd = value_memfd(size, ALL_SEALS);
+	iosurface_v1_set_value_memory(s->proxy, "k015", fd, size);
+	close(fd);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 1);
+	CHECK_STREQ(s->failed_key, "k015");
+	// Malformed (a string whose length runs past the end) and, at the same size, with no
+	// room left (15 entries leave 4194304 - 15 * 262153 = 262009 bytes): refused unread.
+	fd = memfd_create("hostile-value", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	CHECK_GE(fd, 0);
+	CHECK_EQ(ftruncate(fd, size), 0);
+	uint8_t bad[8] = { 's', 0xff, 0xff, 0xff, 0x7f, 0, 0, 0 };
+	CHECK_EQ(write(fd, bad, sizeof(bad)), (ssize_t)sizeof(bad));
+	CHECK_EQ(fcntl(fd, F_ADD_SEALS, ALL_SEALS), 0);
+	iosurface_v1_set_value_memory(s->proxy, "bad", fd, size);
+	close(fd);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->set_value_failed, 2);
+	CHECK_STREQ(s->failed_key, "bad");
+	// All 15 stored values come back, in memory.
+	iosurface_v1_get_values(s->proxy, NULL);
+	hostile_roundtrip(c);
+	CHECK_EQ(s->value_memory, 15);
+	CHECK_EQ(s->value_memory_bytes, 15 * size);
+	CHECK_EQ(s->values_done, 1);
+	hostile_surface_destroy(s);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
 static void ro_set_value_memory(struct hostile_surface *r) {
 	int fd = value_memfd(8192, ALL_SEALS);
 	iosurface_v1_set_value_memory(r->proxy, "big", fd, 8192);
