@@ -13,6 +13,33 @@
 #include "iosurface-common.h"
 #include "iosurface-v1-client-protocol.h"
 #include "iosurface/iosurface.h"
+#include "value-codec.h"
+
+/* common/ defines what both sides share with values of its own; they must be the public ones. */
+#define SAME(a, b) ((int)(a) == (int)(b))
+_Static_assert(SAME(IOS_MAX_PLANES, IOSURFACE_MAX_PLANES), "plane count");
+_Static_assert(SAME(IOS_USAGE_CPU_READ, IOSURFACE_USAGE_CPU_READ) &&
+				SAME(IOS_USAGE_CPU_WRITE, IOSURFACE_USAGE_CPU_WRITE) &&
+				SAME(IOS_USAGE_GPU_READ, IOSURFACE_USAGE_GPU_READ) &&
+				SAME(IOS_USAGE_GPU_WRITE, IOSURFACE_USAGE_GPU_WRITE) &&
+				SAME(IOS_USAGE_SCANOUT, IOSURFACE_USAGE_SCANOUT),
+		"usage bits");
+_Static_assert(SAME(IOS_PROPERTY_WIDTH, IOSURFACE_PROPERTY_WIDTH) &&
+				SAME(IOS_PROPERTY_PLANE_COUNT, IOSURFACE_PROPERTY_PLANE_COUNT) &&
+				SAME(IOS_PROPERTY_NAME_LENGTH, IOSURFACE_PROPERTY_NAME_LENGTH) &&
+				SAME(IOS_PROPERTY_VALUE_SIZE, IOSURFACE_PROPERTY_VALUE_SIZE) &&
+				SAME(IOS_PROPERTY_VALUE_TOTAL, IOSURFACE_PROPERTY_VALUE_TOTAL) &&
+				SAME(IOS_PROPERTY_COUNT, IOSURFACE_PROPERTY_COUNT),
+		"properties");
+_Static_assert(SAME(IOS_COMPONENT_NAME_ALPHA, IOSURFACE_COMPONENT_NAME_ALPHA) &&
+				SAME(IOS_COMPONENT_NAME_CHROMA_BLUE, IOSURFACE_COMPONENT_NAME_CHROMA_BLUE) &&
+				SAME(IOS_COMPONENT_TYPE_FLOAT, IOSURFACE_COMPONENT_TYPE_FLOAT) &&
+				SAME(IOS_COMPONENT_TYPE_SIGNED_NORMALIZED,
+						IOSURFACE_COMPONENT_TYPE_SIGNED_NORMALIZED) &&
+				SAME(IOS_COMPONENT_RANGE_WIDE, IOSURFACE_COMPONENT_RANGE_WIDE) &&
+				SAME(IOS_SUBSAMPLING_411, IOSURFACE_SUBSAMPLING_411),
+		"components and subsampling");
+#undef SAME
 
 struct stock_port {
 	int fd;
@@ -176,6 +203,24 @@ void surface_detach(struct iosurface *s);
  */
 int surface_wait_adopted(struct iosurface *s);
 struct iosurface *client_find_surface(struct iosurface_client *c, uint32_t id);
+
+/*
+ * iosurface_v1 events, each handled in the file of its concept; surface.c's listener names
+ * them. data is the struct iosurface.
+ */
+/* values.c */
+void surface_handle_value(void *data, struct iosurface_v1 *proxy, const char *key,
+		struct wl_array *value);
+void surface_handle_value_memory(void *data, struct iosurface_v1 *proxy, const char *key,
+		int32_t fd, uint32_t size);
+void surface_handle_values_done(void *data, struct iosurface_v1 *proxy);
+void surface_handle_set_value_failed(void *data, struct iosurface_v1 *proxy, const char *key);
+/* purgeable.c */
+void surface_handle_purgeable_done(void *data, struct iosurface_v1 *proxy, uint32_t old_state);
+/* use-count.c */
+void surface_handle_emptied(void *data, struct iosurface_v1 *proxy);
+void surface_handle_not_in_use(void *data, struct iosurface_v1 *proxy);
+void surface_handle_seed_changed(void *data, struct iosurface_v1 *proxy, uint32_t seed);
 
 /* log.c */
 void ios_log(enum iosurface_log_level level, const char *fmt, ...)

@@ -539,15 +539,15 @@ IOSURFACE_EXPORT bool iosurface_client_has_allocator(struct iosurface_client *c,
 /* ---- Properties ---- */
 
 IOSURFACE_EXPORT size_t iosurface_get_property_maximum(enum iosurface_property property) {
-	return ios_property_maximum(property, NULL);
+	return ios_property_maximum((enum ios_property)property, NULL);
 }
 
 IOSURFACE_EXPORT size_t iosurface_get_property_alignment(enum iosurface_property property) {
-	return ios_property_alignment(property);
+	return ios_property_alignment((enum ios_property)property);
 }
 
 IOSURFACE_EXPORT size_t iosurface_align_property(enum iosurface_property property, size_t value) {
-	size_t alignment = ios_property_alignment(property);
+	size_t alignment = ios_property_alignment((enum ios_property)property);
 	if (alignment <= 1) {
 		return value;
 	}

@@ -1,8 +1,71 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client-private.h"
+
+/* ---- Events ---- */
+
+void surface_handle_value(void *data, struct iosurface_v1 *proxy, const char *key,
+		struct wl_array *value) {
+	struct iosurface *s = data;
+	if (s->query == NULL) {
+		return;
+	}
+	// The compositor checked the encoding, but the library trusts no peer with its memory.
+	struct iosurface_value *v = ios_value_decode(value->data, value->size);
+	if (v == NULL) {
+		ios_log(IOSURFACE_LOG_ERROR, "surface %u: value \"%s\" is malformed", s->id, key);
+		return;
+	}
+	iosurface_value_dictionary_set(s->query, key, v);
+}
+
+void surface_handle_value_memory(void *data, struct iosurface_v1 *proxy, const char *key,
+		int32_t fd, uint32_t size) {
+	struct iosurface *s = data;
+	uint8_t *bytes = NULL;
+	if (s->query == NULL) {
+		goto out;
+	}
+	// The library trusts no peer with its memory: the seals and the size are checked before
+	// the read, and the encoding after it.
+	char msg[160];
+	if (size == 0 || size > IOS_MAX_VALUE_SIZE ||
+			ios_value_memory_check(fd, size, msg, sizeof(msg)) != IOS_VALUE_MEMORY_OK) {
+		ios_log(IOSURFACE_LOG_ERROR, "surface %u: value \"%s\" in memory of %u bytes refused",
+				s->id, key, size);
+		goto out;
+	}
+	bytes = malloc(size);
+	if (bytes == NULL || ios_value_memory_read(fd, bytes, size) < 0) {
+		ios_log(IOSURFACE_LOG_ERROR, "surface %u: value \"%s\" (%u bytes) could not be read", s->id,
+				key, size);
+		goto out;
+	}
+	struct iosurface_value *v = ios_value_decode(bytes, size);
+	if (v == NULL) {
+		ios_log(IOSURFACE_LOG_ERROR, "surface %u: value \"%s\" is malformed", s->id, key);
+		goto out;
+	}
+	iosurface_value_dictionary_set(s->query, key, v);
+out:
+	free(bytes);
+	close(fd);
+}
+
+void surface_handle_values_done(void *data, struct iosurface_v1 *proxy) {
+	struct iosurface *s = data;
+	s->values_done = true;
+}
+
+void surface_handle_set_value_failed(void *data, struct iosurface_v1 *proxy, const char *key) {
+	struct iosurface *s = data;
+	s->value_refused++;
+}
+
+/* ---- Requests ---- */
 
 static int check_key(struct iosurface *s, const char *key) {
 	if (key == NULL) {
@@ -27,13 +90,30 @@ static int send_value(struct iosurface *s, const char *key, const struct iosurfa
 		return ret;
 	}
 	if (len > s->client->limit_max[IOSURFACE_PROPERTY_VALUE_SIZE]) {
-		free(data);
-		return -EMSGSIZE;
+		ret = -EMSGSIZE;
+		goto out;
 	}
-	struct wl_array array = { .size = len, .alloc = len, .data = data };
-	iosurface_v1_set_value(s->proxy, key, &array);
+	if (len <= IOS_MAX_INLINE_VALUE_SIZE) {
+		struct wl_array array = { .size = len, .alloc = len, .data = data };
+		iosurface_v1_set_value(s->proxy, key, &array);
+		// Pushed out now, waiting for room if the socket is full: libwayland gives up the
+		// connection when a request finds its buffer full and the socket too, as a run of
+		// message-sized values from set_values can make it.
+		ret = client_flush(s->client);
+		goto out;
+	}
+	// Too large for a message: a sealed memfd carries it.
+	int fd = ios_value_memory_create(data, len);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	// libwayland sends a duplicate of the descriptor.
+	iosurface_v1_set_value_memory(s->proxy, key, fd, (uint32_t)len);
+	close(fd);
+out:
 	free(data);
-	return 0;
+	return ret;
 }
 
 static struct iosurface_client *writable_client(struct iosurface *s, int *err) {

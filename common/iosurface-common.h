@@ -10,7 +10,85 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <iosurface/iosurface.h>
+/*
+ * Neither side's public header is included here: what both sides share is defined below,
+ * and the client library checks that its public enums carry the same values
+ * (client-lib/client-private.h).
+ */
+
+/* ---- Shared enums (same values as the client's public enums and the protocol's) ---- */
+
+#define IOS_MAX_PLANES 4
+
+/* iosurface_params_v1.usage */
+enum ios_usage {
+	IOS_USAGE_CPU_READ = 1u << 0,
+	IOS_USAGE_CPU_WRITE = 1u << 1,
+	IOS_USAGE_GPU_READ = 1u << 2,
+	IOS_USAGE_GPU_WRITE = 1u << 3,
+	IOS_USAGE_SCANOUT = 1u << 4,
+};
+
+/* iosurface_manager_v1.property: properties with a published maximum and alignment. */
+enum ios_property {
+	IOS_PROPERTY_WIDTH = 0,
+	IOS_PROPERTY_HEIGHT,
+	IOS_PROPERTY_BYTES_PER_ROW,
+	IOS_PROPERTY_BYTES_PER_ELEMENT,
+	IOS_PROPERTY_ELEMENT_WIDTH,
+	IOS_PROPERTY_ELEMENT_HEIGHT,
+	IOS_PROPERTY_OFFSET,
+	IOS_PROPERTY_ALLOC_SIZE,
+	IOS_PROPERTY_PLANE_COUNT,
+	IOS_PROPERTY_PLANE_WIDTH,
+	IOS_PROPERTY_PLANE_HEIGHT,
+	IOS_PROPERTY_PLANE_BYTES_PER_ROW,
+	IOS_PROPERTY_PLANE_OFFSET,
+	IOS_PROPERTY_PLANE_SIZE,
+	IOS_PROPERTY_PLANE_BYTES_PER_ELEMENT,
+	IOS_PROPERTY_PLANE_ELEMENT_WIDTH,
+	IOS_PROPERTY_PLANE_ELEMENT_HEIGHT,
+	IOS_PROPERTY_NAME_LENGTH,
+	IOS_PROPERTY_VALUE_SIZE,
+	IOS_PROPERTY_VALUE_COUNT,
+	IOS_PROPERTY_KEY_LENGTH,
+	IOS_PROPERTY_VALUE_TOTAL,
+	IOS_PROPERTY_COUNT,
+};
+
+enum ios_component_name {
+	IOS_COMPONENT_NAME_UNKNOWN = 0,
+	IOS_COMPONENT_NAME_ALPHA,
+	IOS_COMPONENT_NAME_RED,
+	IOS_COMPONENT_NAME_GREEN,
+	IOS_COMPONENT_NAME_BLUE,
+	IOS_COMPONENT_NAME_LUMA,
+	IOS_COMPONENT_NAME_CHROMA_RED,
+	IOS_COMPONENT_NAME_CHROMA_BLUE,
+};
+
+enum ios_component_type {
+	IOS_COMPONENT_TYPE_UNKNOWN = 0,
+	IOS_COMPONENT_TYPE_UNSIGNED_INTEGER,
+	IOS_COMPONENT_TYPE_SIGNED_INTEGER,
+	IOS_COMPONENT_TYPE_FLOAT,
+	IOS_COMPONENT_TYPE_SIGNED_NORMALIZED,
+};
+
+enum ios_component_range {
+	IOS_COMPONENT_RANGE_UNKNOWN = 0,
+	IOS_COMPONENT_RANGE_FULL,
+	IOS_COMPONENT_RANGE_VIDEO,
+	IOS_COMPONENT_RANGE_WIDE,
+};
+
+enum ios_subsampling {
+	IOS_SUBSAMPLING_UNKNOWN = 0,
+	IOS_SUBSAMPLING_NONE,
+	IOS_SUBSAMPLING_422,
+	IOS_SUBSAMPLING_420,
+	IOS_SUBSAMPLING_411,
+};
 
 /* ---- Limits published by the compositor (defaults; the compositor may lower some) ---- */
 
@@ -23,9 +101,21 @@
 #define IOS_PAGE_SIZE 4096u
 #define IOS_MAX_NAME_LENGTH 255u
 #define IOS_MAX_KEY_LENGTH 255u
-#define IOS_MAX_VALUE_SIZE 3072u
+/*
+ * One encoding, whichever way it travels: 256 KiB of bytes or string with its type byte and
+ * length, and room for a small container around them.
+ */
+#define IOS_MAX_VALUE_SIZE ((256u << 10) + 64u)
 #define IOS_MAX_VALUE_COUNT 64u
-#define IOS_MAX_VALUE_TOTAL 65536u /* keys and values of one surface */
+#define IOS_MAX_VALUE_TOTAL (4u << 20) /* keys and values of one surface */
+/*
+ * The largest encoding set_value and the value event carry in the message (a Wayland message
+ * is at most 4096 bytes); larger ones travel in a sealed memfd (set_value_memory,
+ * value_memory). Part of the protocol, not a limit a compositor sets.
+ */
+#define IOS_MAX_INLINE_VALUE_SIZE 3072u
+/* What one answer to get_values carries in messages; the rest of it travels in memory. */
+#define IOS_MAX_INLINE_ANSWER (64u << 10)
 #define IOS_MAX_VALUE_DEPTH 8u
 
 /* ---- State pool (see iosurface_manager_v1.state_pool) ---- */
@@ -109,8 +199,8 @@ struct ios_format {
 	uint32_t fourcc, ostype;
 	const char *name;
 	uint8_t plane_count; /* 0: one non-planar plane, described by planes[0] */
-	uint8_t subsampling; /* enum iosurface_subsampling */
-	struct ios_plane_format planes[IOSURFACE_MAX_PLANES];
+	uint8_t subsampling; /* enum ios_subsampling */
+	struct ios_plane_format planes[IOS_MAX_PLANES];
 };
 
 const struct ios_format *ios_format_lookup(uint32_t fourcc);
@@ -135,9 +225,9 @@ struct ios_request {
 	uint32_t bytes_per_element, element_width, element_height;
 	uint32_t bytes_per_row, offset, alloc_size;
 	uint32_t plane_count;
-	uint32_t usage; /* enum iosurface_usage: GPU and scanout usage need aligned rows */
-	bool plane_set[IOSURFACE_MAX_PLANES];
-	struct ios_plane_layout planes[IOSURFACE_MAX_PLANES];
+	uint32_t usage; /* enum ios_usage: GPU and scanout usage need aligned rows */
+	bool plane_set[IOS_MAX_PLANES];
+	struct ios_plane_layout planes[IOS_MAX_PLANES];
 };
 
 struct ios_layout {
@@ -145,7 +235,7 @@ struct ios_layout {
 	uint32_t bytes_per_element, element_width, element_height;
 	uint32_t bytes_per_row, offset, alloc_size;
 	uint32_t plane_count;
-	struct ios_plane_layout planes[IOSURFACE_MAX_PLANES];
+	struct ios_plane_layout planes[IOS_MAX_PLANES];
 };
 
 /* Layout failures; each maps onto one iosurface_params_v1 error or failure reason. */
@@ -179,8 +269,8 @@ struct ios_limits ios_limits_effective(const struct ios_limits *limits);
 enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 		const struct ios_limits *limits, struct ios_layout *out, char *msg, size_t msg_size);
 
-size_t ios_property_maximum(enum iosurface_property property, const struct ios_limits *limits);
-size_t ios_property_alignment(enum iosurface_property property);
+size_t ios_property_maximum(enum ios_property property, const struct ios_limits *limits);
+size_t ios_property_alignment(enum ios_property property);
 
 /* ---- Values ---- */
 
@@ -190,10 +280,33 @@ size_t ios_property_alignment(enum iosurface_property property);
  *   'x' u32 length, bytes   'a' u32 count, items   'm' u32 count, (u32 key length, key, item)...
  * Nesting is limited to IOS_MAX_VALUE_DEPTH.
  */
-int ios_value_encode(const struct iosurface_value *v, uint8_t **out, size_t *out_len);
-/* Decodes exactly len bytes; returns NULL with errno EINVAL on any malformed input. */
-struct iosurface_value *ios_value_decode(const uint8_t *data, size_t len);
-/* Checks an encoding without building it. */
+/* Checks an encoding without building it (the client library's value-codec.h builds them). */
 bool ios_value_validate(const uint8_t *data, size_t len);
+
+/* ---- Values in memory (set_value_memory, value_memory) ---- */
+
+enum ios_value_memory_status {
+	IOS_VALUE_MEMORY_OK = 0,
+	IOS_VALUE_MEMORY_NOT_SEALED, /* not a memfd, or lacks a seal other than F_SEAL_WRITE */
+	IOS_VALUE_MEMORY_WRITABLE, /* lacks F_SEAL_WRITE */
+	IOS_VALUE_MEMORY_BAD_SIZE, /* not a regular file of exactly the size given */
+};
+
+/*
+ * A new memfd (close-on-exec) holding the len bytes of data, sealed against shrinking,
+ * growing, writing and further sealing. Returns the descriptor or a negative errno.
+ */
+int ios_value_memory_create(const uint8_t *data, size_t len);
+
+/*
+ * Checks that fd is a memfd so sealed and of exactly size bytes, so that reading it is safe
+ * and its bytes cannot change while they are read. On failure, fills msg with a sentence
+ * naming what is wrong. Does not close fd.
+ */
+enum ios_value_memory_status ios_value_memory_check(int fd, uint32_t size, char *msg,
+		size_t msg_size);
+
+/* Reads len bytes from offset 0 of a checked memfd (pread: the file offset is left alone). */
+int ios_value_memory_read(int fd, uint8_t *out, size_t len);
 
 #endif

@@ -41,63 +41,63 @@ struct ios_limits ios_limits_effective(const struct ios_limits *limits) {
 	return effective;
 }
 
-size_t ios_property_maximum(enum iosurface_property property, const struct ios_limits *limits) {
+size_t ios_property_maximum(enum ios_property property, const struct ios_limits *limits) {
 	// The maximum the layout enforces: a raised or unset limit is not published as it was given.
 	struct ios_limits effective = ios_limits_effective(limits);
 	uint32_t max_dim = effective.max_dimension;
 	uint32_t max_alloc = effective.max_alloc_size;
 	switch (property) {
-	case IOSURFACE_PROPERTY_WIDTH:
-	case IOSURFACE_PROPERTY_HEIGHT:
-	case IOSURFACE_PROPERTY_PLANE_WIDTH:
-	case IOSURFACE_PROPERTY_PLANE_HEIGHT:
+	case IOS_PROPERTY_WIDTH:
+	case IOS_PROPERTY_HEIGHT:
+	case IOS_PROPERTY_PLANE_WIDTH:
+	case IOS_PROPERTY_PLANE_HEIGHT:
 		return max_dim;
-	case IOSURFACE_PROPERTY_BYTES_PER_ROW:
-	case IOSURFACE_PROPERTY_PLANE_BYTES_PER_ROW:
+	case IOS_PROPERTY_BYTES_PER_ROW:
+	case IOS_PROPERTY_PLANE_BYTES_PER_ROW:
 		return (size_t)max_dim * IOS_MAX_BYTES_PER_ELEMENT;
-	case IOSURFACE_PROPERTY_BYTES_PER_ELEMENT:
-	case IOSURFACE_PROPERTY_PLANE_BYTES_PER_ELEMENT:
+	case IOS_PROPERTY_BYTES_PER_ELEMENT:
+	case IOS_PROPERTY_PLANE_BYTES_PER_ELEMENT:
 		return IOS_MAX_BYTES_PER_ELEMENT;
-	case IOSURFACE_PROPERTY_ELEMENT_WIDTH:
-	case IOSURFACE_PROPERTY_ELEMENT_HEIGHT:
-	case IOSURFACE_PROPERTY_PLANE_ELEMENT_WIDTH:
-	case IOSURFACE_PROPERTY_PLANE_ELEMENT_HEIGHT:
+	case IOS_PROPERTY_ELEMENT_WIDTH:
+	case IOS_PROPERTY_ELEMENT_HEIGHT:
+	case IOS_PROPERTY_PLANE_ELEMENT_WIDTH:
+	case IOS_PROPERTY_PLANE_ELEMENT_HEIGHT:
 		return IOS_MAX_ELEMENT_DIMENSION;
-	case IOSURFACE_PROPERTY_OFFSET:
-	case IOSURFACE_PROPERTY_ALLOC_SIZE:
-	case IOSURFACE_PROPERTY_PLANE_OFFSET:
-	case IOSURFACE_PROPERTY_PLANE_SIZE:
+	case IOS_PROPERTY_OFFSET:
+	case IOS_PROPERTY_ALLOC_SIZE:
+	case IOS_PROPERTY_PLANE_OFFSET:
+	case IOS_PROPERTY_PLANE_SIZE:
 		return max_alloc;
-	case IOSURFACE_PROPERTY_PLANE_COUNT:
-		return IOSURFACE_MAX_PLANES;
-	case IOSURFACE_PROPERTY_NAME_LENGTH:
+	case IOS_PROPERTY_PLANE_COUNT:
+		return IOS_MAX_PLANES;
+	case IOS_PROPERTY_NAME_LENGTH:
 		return IOS_MAX_NAME_LENGTH;
-	case IOSURFACE_PROPERTY_VALUE_SIZE:
+	case IOS_PROPERTY_VALUE_SIZE:
 		return IOS_MAX_VALUE_SIZE;
-	case IOSURFACE_PROPERTY_VALUE_COUNT:
+	case IOS_PROPERTY_VALUE_COUNT:
 		return IOS_MAX_VALUE_COUNT;
-	case IOSURFACE_PROPERTY_KEY_LENGTH:
+	case IOS_PROPERTY_KEY_LENGTH:
 		return IOS_MAX_KEY_LENGTH;
-	case IOSURFACE_PROPERTY_VALUE_TOTAL:
+	case IOS_PROPERTY_VALUE_TOTAL:
 		return IOS_MAX_VALUE_TOTAL;
-	case IOSURFACE_PROPERTY_COUNT:
+	case IOS_PROPERTY_COUNT:
 		break;
 	}
 	return 0;
 }
 
-size_t ios_property_alignment(enum iosurface_property property) {
+size_t ios_property_alignment(enum ios_property property) {
 	switch (property) {
-	case IOSURFACE_PROPERTY_BYTES_PER_ROW:
-	case IOSURFACE_PROPERTY_PLANE_BYTES_PER_ROW:
+	case IOS_PROPERTY_BYTES_PER_ROW:
+	case IOS_PROPERTY_PLANE_BYTES_PER_ROW:
 		return IOS_ROW_ALIGNMENT;
-	case IOSURFACE_PROPERTY_OFFSET:
-	case IOSURFACE_PROPERTY_PLANE_OFFSET:
+	case IOS_PROPERTY_OFFSET:
+	case IOS_PROPERTY_PLANE_OFFSET:
 		return IOS_OFFSET_ALIGNMENT;
-	case IOSURFACE_PROPERTY_ALLOC_SIZE:
+	case IOS_PROPERTY_ALLOC_SIZE:
 		return IOS_PAGE_SIZE;
 	default:
-		return property < IOSURFACE_PROPERTY_COUNT ? 1 : 0;
+		return property < IOS_PROPERTY_COUNT ? 1 : 0;
 	}
 }
 
@@ -216,9 +216,9 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 	}
 
 	const struct ios_format *fmt = ios_format_lookup(req->format);
-	if (req->plane_count > IOSURFACE_MAX_PLANES) {
+	if (req->plane_count > IOS_MAX_PLANES) {
 		return fail(IOS_LAYOUT_INVALID_PLANE_COUNT, msg, msg_size,
-				"plane_count %u exceeds the maximum %u", req->plane_count, IOSURFACE_MAX_PLANES);
+				"plane_count %u exceeds the maximum %u", req->plane_count, IOS_MAX_PLANES);
 	}
 	if (fmt != NULL && req->plane_count != 0 && req->plane_count != fmt->plane_count) {
 		return fail(IOS_LAYOUT_INVALID_PLANE_COUNT, msg, msg_size,
@@ -226,7 +226,7 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 				fmt->plane_count, fmt->name);
 	}
 	uint32_t plane_count = req->plane_count != 0 ? req->plane_count : (fmt ? fmt->plane_count : 0);
-	for (uint32_t i = plane_count; i < IOSURFACE_MAX_PLANES; i++) {
+	for (uint32_t i = plane_count; i < IOS_MAX_PLANES; i++) {
 		if (req->plane_set[i]) {
 			return fail(IOS_LAYOUT_INVALID_PLANE_COUNT, msg, msg_size,
 					"plane %u was set but the surface has %u planes", i, plane_count);
@@ -238,9 +238,7 @@ enum ios_layout_status ios_layout_compute(const struct ios_request *req,
 	out->format = req->format;
 	out->offset = req->offset;
 	out->plane_count = plane_count;
-	bool gpu = (req->usage &
-					   (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
-							   IOSURFACE_USAGE_SCANOUT)) != 0;
+	bool gpu = (req->usage & (IOS_USAGE_GPU_READ | IOS_USAGE_GPU_WRITE | IOS_USAGE_SCANOUT)) != 0;
 	uint64_t end;
 
 	if (plane_count == 0) {

@@ -70,7 +70,7 @@ static bool alloc_memfd(struct ios_surface *surface) {
 	// Descriptors already open keep their mode; this only stops a read-only holder of
 	// another uid from reopening its descriptor writable through /proc/self/fd.
 	fchmod(surface->fd, 0400);
-	surface->allocator = IOSURFACE_ALLOCATOR_MEMFD;
+	surface->allocator = IOSURFACE_V1_ALLOCATOR_MEMFD;
 	surface->mem_size = (uint32_t)size;
 	surface->seed_offset = surface->layout.alloc_size;
 	return true;
@@ -135,13 +135,13 @@ static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
 	surface->mem_size = (uint32_t)size;
 	surface->modifier = modifier;
 	surface->seed_offset = 0;
-	surface->allocator = IOSURFACE_ALLOCATOR_GBM;
+	surface->allocator = IOSURFACE_V1_ALLOCATOR_GBM;
 	return true;
 }
 #endif
 
 bool ios_alloc_init(struct ios_server *server) {
-	server->allocators = 1u << IOSURFACE_ALLOCATOR_MEMFD;
+	server->allocators = 1u << IOSURFACE_V1_ALLOCATOR_MEMFD;
 	const char *path = server->options.drm_device;
 	if (path != NULL && path[0] == '\0') {
 		return false;
@@ -162,7 +162,7 @@ bool ios_alloc_init(struct ios_server *server) {
 		server->drm_fd = -1;
 		return false;
 	}
-	server->allocators |= 1u << IOSURFACE_ALLOCATOR_GBM;
+	server->allocators |= 1u << IOSURFACE_V1_ALLOCATOR_GBM;
 	wlr_log(WLR_INFO, "iosurface: GBM allocation on %s", gbm_device_get_backend_name(server->gbm));
 	return true;
 #else

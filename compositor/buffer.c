@@ -64,7 +64,7 @@ static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer,
 	struct ios_surface *surface = buffer->surface;
 	// A dma-buf carries no access mode: whoever imports it may write (a capture, say), so a
 	// read-only holder's buffer offers none.
-	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD || buffer->read_only) {
+	if (surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD || buffer->read_only) {
 		return false;
 	}
 	*attribs = (struct wlr_dmabuf_attributes){

@@ -422,7 +422,7 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 	wl_resource_set_implementation(resource, &manager_impl, owner, manager_handle_resource_destroy);
 	wl_list_insert(owner->managers.prev, wl_resource_get_link(resource));
 
-	for (uint32_t p = 0; p < IOSURFACE_PROPERTY_COUNT; p++) {
+	for (uint32_t p = 0; p < IOS_PROPERTY_COUNT; p++) {
 		iosurface_manager_v1_send_limit(resource, p, ios_property_maximum(p, &server->limits),
 				ios_property_alignment(p));
 	}
@@ -435,7 +435,7 @@ static void manager_bind(struct wl_client *client, void *data, uint32_t version,
 	uint64_t quota = server->options.quota_bytes;
 	iosurface_manager_v1_send_quota(resource, (uint32_t)(quota >> 32), (uint32_t)quota,
 			ios_owner_count_limit(owner));
-	for (uint32_t a = 0; a <= IOSURFACE_ALLOCATOR_DUMB; a++) {
+	for (uint32_t a = 0; a <= IOSURFACE_V1_ALLOCATOR_DUMB; a++) {
 		if (server->allocators & (1u << a)) {
 			iosurface_manager_v1_send_allocator(resource, a);
 		}
@@ -658,8 +658,8 @@ uint32_t iosurface_server_purge_volatile(struct iosurface_server *base) {
 	uint32_t purged = 0;
 	struct ios_surface *surface;
 	wl_list_for_each(surface, &server->surfaces, link) {
-		if (surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE && ios_surface_empty(surface)) {
-			surface->purgeable = IOSURFACE_PURGEABLE_EMPTY;
+		if (surface->purgeable == IOSURFACE_V1_PURGEABLE_VOLATILE && ios_surface_empty(surface)) {
+			surface->purgeable = IOSURFACE_V1_PURGEABLE_EMPTY;
 			ios_surface_update_state(surface);
 			purged++;
 		}

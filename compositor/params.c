@@ -58,20 +58,16 @@ static void params_handle_destroy(struct wl_client *client, struct wl_resource *
 	wl_resource_destroy(resource);
 }
 
+// The setters only record what they are given: the layout's values are checked once, by
+// ios_layout_compute at create (the same function the library runs before it sends them),
+// and its one result is mapped to the protocol error.
 static void params_handle_set_size(struct wl_client *client, struct wl_resource *resource,
 		uint32_t width, uint32_t height) {
 	struct ios_params *params = params_for_set(resource, FIELD_SIZE, "set_size");
-	if (params == NULL) {
-		return;
+	if (params != NULL) {
+		params->req.width = width;
+		params->req.height = height;
 	}
-	uint32_t max = params->owner->server->limits.max_dimension;
-	if (width == 0 || height == 0 || width > max || height > max) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_SIZE,
-				"width %u x height %u: each must be between 1 and %u", width, height, max);
-		return;
-	}
-	params->req.width = width;
-	params->req.height = height;
 }
 
 static void params_handle_set_format(struct wl_client *client, struct wl_resource *resource,
@@ -82,84 +78,32 @@ static void params_handle_set_format(struct wl_client *client, struct wl_resourc
 	}
 }
 
-static bool check_element(struct wl_resource *resource, const char *what, uint32_t bpe, uint32_t ew,
-		uint32_t eh) {
-	if (bpe > IOS_MAX_BYTES_PER_ELEMENT) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_ELEMENT,
-				"%sbytes_per_element %u exceeds the maximum %u", what, bpe,
-				IOS_MAX_BYTES_PER_ELEMENT);
-		return false;
-	}
-	if (ew > IOS_MAX_ELEMENT_DIMENSION || eh > IOS_MAX_ELEMENT_DIMENSION) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_ELEMENT,
-				"%selement_width %u x element_height %u exceeds the maximum %u", what, ew, eh,
-				IOS_MAX_ELEMENT_DIMENSION);
-		return false;
-	}
-	return true;
-}
-
 static void params_handle_set_element(struct wl_client *client, struct wl_resource *resource,
 		uint32_t bpe, uint32_t ew, uint32_t eh) {
 	struct ios_params *params = params_for_set(resource, FIELD_ELEMENT, "set_element");
-	if (params == NULL || !check_element(resource, "", bpe, ew, eh)) {
-		return;
+	if (params != NULL) {
+		params->req.bytes_per_element = bpe;
+		params->req.element_width = ew;
+		params->req.element_height = eh;
 	}
-	params->req.bytes_per_element = bpe;
-	params->req.element_width = ew;
-	params->req.element_height = eh;
-}
-
-static bool check_row_and_offset(struct wl_resource *resource, const char *what, uint32_t bpr,
-		uint32_t offset, uint32_t max_alloc) {
-	size_t max_bpr = ios_property_maximum(IOSURFACE_PROPERTY_BYTES_PER_ROW, NULL);
-	// Whether the row is a multiple of its element is checked at create, with the element.
-	if (bpr > max_bpr) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
-				"%sbytes_per_row %u exceeds the maximum %zu", what, bpr, max_bpr);
-		return false;
-	}
-	if (offset % IOS_OFFSET_ALIGNMENT != 0 || offset > max_alloc) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
-				"%soffset %u is not a multiple of %u up to %u", what, offset, IOS_OFFSET_ALIGNMENT,
-				max_alloc);
-		return false;
-	}
-	return true;
 }
 
 static void params_handle_set_layout(struct wl_client *client, struct wl_resource *resource,
 		uint32_t bpr, uint32_t offset, uint32_t alloc_size) {
 	struct ios_params *params = params_for_set(resource, FIELD_LAYOUT, "set_layout");
-	if (params == NULL) {
-		return;
+	if (params != NULL) {
+		params->req.bytes_per_row = bpr;
+		params->req.offset = offset;
+		params->req.alloc_size = alloc_size;
 	}
-	uint32_t max_alloc = params->owner->server->limits.max_alloc_size;
-	if (!check_row_and_offset(resource, "", bpr, offset, max_alloc)) {
-		return;
-	}
-	if (alloc_size > max_alloc) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
-				"alloc_size %u exceeds the maximum %u", alloc_size, max_alloc);
-		return;
-	}
-	params->req.bytes_per_row = bpr;
-	params->req.offset = offset;
-	params->req.alloc_size = alloc_size;
 }
 
 static void params_handle_set_plane_count(struct wl_client *client, struct wl_resource *resource,
 		uint32_t plane_count) {
 	struct ios_params *params = params_for_set(resource, FIELD_PLANE_COUNT, "set_plane_count");
-	if (params == NULL) {
-		return;
+	if (params != NULL) {
+		params->req.plane_count = plane_count;
 	}
-	if (plane_count > IOSURFACE_MAX_PLANES) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_PLANE_COUNT,
-				"plane_count %u exceeds the maximum %u", plane_count, IOSURFACE_MAX_PLANES);
-		return;
-	}
-	params->req.plane_count = plane_count;
 }
 
 static void params_handle_set_plane(struct wl_client *client, struct wl_resource *resource,
@@ -174,33 +118,14 @@ static void params_handle_set_plane(struct wl_client *client, struct wl_resource
 				"set_plane after create");
 		return;
 	}
-	if (index >= IOSURFACE_MAX_PLANES) {
+	if (index >= IOS_MAX_PLANES) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_PLANE_INDEX,
-				"plane index %u is not below %u", index, IOSURFACE_MAX_PLANES);
+				"plane index %u is not below %u", index, IOS_MAX_PLANES);
 		return;
 	}
 	if (params->req.plane_set[index]) {
 		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_PLANE_SET,
 				"plane %u was already set", index);
-		return;
-	}
-	struct ios_server *server = params->owner->server;
-	char what[16];
-	snprintf(what, sizeof(what), "plane %u ", index);
-	if (width > server->limits.max_dimension || height > server->limits.max_dimension) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_SIZE,
-				"plane %u width %u x height %u exceeds the maximum %u", index, width, height,
-				server->limits.max_dimension);
-		return;
-	}
-	if (!check_element(resource, what, bpe, ew, eh) ||
-			!check_row_and_offset(resource, what, bpr, offset, server->limits.max_alloc_size)) {
-		return;
-	}
-	if (size > server->limits.max_alloc_size) {
-		wl_resource_post_error(resource, IOSURFACE_PARAMS_V1_ERROR_INVALID_LAYOUT,
-				"plane %u size %u exceeds the maximum %u", index, size,
-				server->limits.max_alloc_size);
 		return;
 	}
 	params->req.plane_set[index] = true;

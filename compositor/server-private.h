@@ -40,7 +40,7 @@ struct ios_server {
 
 	uint32_t *display_formats;
 	size_t display_format_count;
-	uint32_t allocators; /* bit per enum iosurface_allocator */
+	uint32_t allocators; /* bit per enum iosurface_v1_allocator */
 
 	struct wl_list owners; /* ios_owner.link */
 	struct ios_table accounts; /* ios_account by pid, while a client of it is connected */
@@ -133,7 +133,7 @@ struct ios_surface {
 	uint32_t id;
 	struct ios_layout layout;
 	uint32_t cache_mode, usage, flags;
-	enum iosurface_allocator allocator;
+	enum iosurface_v1_allocator allocator;
 	char *name;
 
 	struct ios_owner *creator; /* memory accounted here; NULL once it disconnected */
@@ -162,7 +162,7 @@ struct ios_surface {
 	/* What every holder's slot says now: written again only when it changes. */
 	uint32_t published_use_count, published_flags, published_purgeable;
 
-	enum iosurface_purgeable_state purgeable;
+	enum iosurface_v1_purgeable purgeable;
 	bool emptied;
 
 	struct ios_value_entry *values; /* sorted by key */

@@ -96,7 +96,7 @@ void ios_surface_update_state(struct ios_surface *surface) {
 	flags |= surface->emptied ? IOS_SLOT_FLAG_EMPTIED : 0;
 	flags |= !wl_list_empty(&surface->seed_watchers) ? IOS_SLOT_FLAG_SEED_WATCHED : 0;
 	flags |= surface->display_holds > 0 ? IOS_SLOT_FLAG_SHOWN : 0;
-	flags |= surface->purgeable == IOSURFACE_PURGEABLE_VOLATILE ? IOS_SLOT_FLAG_VOLATILE : 0;
+	flags |= surface->purgeable == IOSURFACE_V1_PURGEABLE_VOLATILE ? IOS_SLOT_FLAG_VOLATILE : 0;
 
 	if (surface->use_count == surface->published_use_count && flags == surface->published_flags &&
 			(uint32_t)surface->purgeable == surface->published_purgeable) {
@@ -192,7 +192,7 @@ static struct ios_surface *surface_new(struct ios_server *server, const struct i
 	surface->flags = flags;
 	surface->fd = -1;
 	surface->seed_fd = -1;
-	surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
+	surface->purgeable = IOSURFACE_V1_PURGEABLE_NON_VOLATILE;
 	surface->published_purgeable = surface->purgeable;
 	wl_list_init(&surface->handles);
 	wl_list_init(&surface->not_in_use_watchers);
@@ -269,7 +269,7 @@ struct ios_surface *ios_surface_create(struct ios_server *server, struct ios_own
 	if (surface->fds < 2) {
 		ios_account_release_fds(account, 2 - surface->fds);
 	}
-	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		// Known by its inode, so that no client can adopt it as memory of its own.
 		surface->mem_key = memory_key(surface->fd);
 	}
@@ -299,7 +299,7 @@ struct ios_surface *ios_surface_adopt(struct ios_server *server, struct ios_owne
 	}
 	surface->fd = fd;
 	surface->fds = 1; // the ticket's, charged to the process when it was issued
-	surface->allocator = IOSURFACE_ALLOCATOR_MEMFD;
+	surface->allocator = IOSURFACE_V1_ALLOCATOR_MEMFD;
 	surface->mem_size = layout->alloc_size + IOS_PAGE_SIZE;
 	surface->seed_offset = layout->alloc_size;
 	surface->mem_key = mem_key;
@@ -314,7 +314,7 @@ struct ios_surface *ios_surface_adopt(struct ios_server *server, struct ios_owne
 }
 
 bool ios_surface_empty(struct ios_surface *surface) {
-	if (surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->allocator != IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		return false;
 	}
 	// Only the pixels: the seed page after alloc_size survives a purge.
@@ -332,7 +332,7 @@ bool ios_surface_empty(struct ios_surface *surface) {
 }
 
 void *ios_surface_map(struct ios_surface *surface) {
-	if (surface->map == NULL && surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->map == NULL && surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		void *map = mmap(NULL, surface->layout.alloc_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 				surface->fd, 0);
 		if (map == MAP_FAILED) {
@@ -554,7 +554,7 @@ bool ios_handle_adopt(struct ios_handle *handle, struct ios_surface *surface) {
 }
 
 void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, bool read_only) {
-	if (read_only && surface->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
+	if (read_only && surface->allocator != IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		// A dma-buf cannot be reopened read-only, and its mmap ignores the open mode.
 		ios_handle_fail(handle, IOSURFACE_V1_FAILURE_UNKNOWN_PORT,
 				"read-only access to dma-buf surface %u is not supported", surface->id);
@@ -579,7 +579,7 @@ void ios_handle_attach(struct ios_handle *handle, struct ios_surface *surface, b
 		iosurface_v1_send_name(r, surface->name);
 	}
 	bool ok;
-	if (surface->allocator == IOSURFACE_ALLOCATOR_MEMFD) {
+	if (surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
 		ok = send_memory(handle, 0, surface->fd, IOSURFACE_V1_MEMORY_TYPE_MEMFD, surface->mem_size,
 				0);
 		iosurface_v1_send_seed_location(r, 0, surface->seed_offset);
@@ -747,37 +747,33 @@ static bool values_fit(struct ios_surface *surface, int64_t delta) {
 	return true;
 }
 
-static void surface_handle_set_value(struct wl_client *client, struct wl_resource *resource,
-		const char *key, struct wl_array *value) {
-	struct ios_handle *handle = writable_handle(resource, "set_value");
-	if (handle == NULL || !check_key(resource, key)) {
-		return;
-	}
-	if (value->size > IOS_MAX_VALUE_SIZE || !ios_value_validate(value->data, value->size)) {
-		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
-				"value of key \"%s\" (%zu bytes) is malformed or over %u bytes", key, value->size,
-				IOS_MAX_VALUE_SIZE);
-		return;
-	}
-	struct ios_surface *surface = handle->surface;
+/* Whether a value of len bytes under key would be stored; its entry, if any, and the delta. */
+static bool value_fits(struct ios_surface *surface, const char *key, uint32_t len,
+		uint32_t *index, struct ios_value_entry **entry, int64_t *delta) {
 	bool found;
-	uint32_t index = value_index(surface, key, &found);
-	struct ios_value_entry *entry = found ? &surface->values[index] : NULL;
-	uint32_t len = (uint32_t)value->size;
-	int64_t delta = (int64_t)entry_bytes(key, len) -
-			(entry != NULL ? (int64_t)entry_bytes(entry->key, entry->len) : 0);
+	*index = value_index(surface, key, &found);
+	*entry = found ? &surface->values[*index] : NULL;
+	*delta = (int64_t)entry_bytes(key, len) -
+			(*entry != NULL ? (int64_t)entry_bytes((*entry)->key, (*entry)->len) : 0);
+	return (*entry != NULL || surface->value_count < IOS_MAX_VALUE_COUNT) &&
+			values_fit(surface, *delta);
+}
+
+/*
+ * Stores the len bytes of data, a checked encoding, under key, taking data (malloc'd): kept,
+ * or freed when the set is refused or memory runs out.
+ */
+static void store_value(struct wl_resource *resource, struct ios_surface *surface, const char *key,
+		uint8_t *data, uint32_t len) {
+	uint32_t index;
+	struct ios_value_entry *entry;
+	int64_t delta;
 	// Refused, not an error: other holders fill the same surface.
-	if ((entry == NULL && surface->value_count >= IOS_MAX_VALUE_COUNT) ||
-			!values_fit(surface, delta)) {
+	if (!value_fits(surface, key, len, &index, &entry, &delta)) {
+		free(data);
 		iosurface_v1_send_set_value_failed(resource, key);
 		return;
 	}
-	uint8_t *data = malloc(len > 0 ? len : 1);
-	if (data == NULL) {
-		wl_resource_post_no_memory(resource);
-		return;
-	}
-	memcpy(data, value->data, len);
 	if (entry != NULL) {
 		free(entry->data);
 		entry->data = data;
@@ -802,6 +798,81 @@ static void surface_handle_set_value(struct wl_client *client, struct wl_resourc
 	values[index] = (struct ios_value_entry){ key_copy, data, len };
 	surface->value_count++;
 	charge_values(surface, delta);
+}
+
+static void surface_handle_set_value(struct wl_client *client, struct wl_resource *resource,
+		const char *key, struct wl_array *value) {
+	struct ios_handle *handle = writable_handle(resource, "set_value");
+	if (handle == NULL || !check_key(resource, key)) {
+		return;
+	}
+	if (value->size > IOS_MAX_INLINE_VALUE_SIZE || !ios_value_validate(value->data, value->size)) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
+				"value of key \"%s\" (%zu bytes) is malformed or over %u bytes "
+				"(larger values travel in set_value_memory)",
+				key, value->size, IOS_MAX_INLINE_VALUE_SIZE);
+		return;
+	}
+	uint8_t *data = malloc(value->size > 0 ? value->size : 1);
+	if (data == NULL) {
+		wl_resource_post_no_memory(resource);
+		return;
+	}
+	memcpy(data, value->data, value->size);
+	store_value(resource, handle->surface, key, data, (uint32_t)value->size);
+}
+
+static void surface_handle_set_value_memory(struct wl_client *client, struct wl_resource *resource,
+		const char *key, int32_t fd, uint32_t size) {
+	uint8_t *data = NULL;
+	struct ios_handle *handle = writable_handle(resource, "set_value_memory");
+	if (handle == NULL || !check_key(resource, key)) {
+		goto out;
+	}
+	if (size == 0 || size > IOS_MAX_VALUE_SIZE) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
+				"set_value_memory: size %u of key \"%s\" is not between 1 and %u", size, key,
+				IOS_MAX_VALUE_SIZE);
+		goto out;
+	}
+	char msg[160];
+	if (ios_value_memory_check(fd, size, msg, sizeof(msg)) != IOS_VALUE_MEMORY_OK) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_MEMORY,
+				"set_value_memory of key \"%s\": %s", key, msg);
+		goto out;
+	}
+	// A set that will be refused costs no copy: values can be large.
+	uint32_t index;
+	struct ios_value_entry *entry;
+	int64_t delta;
+	if (!value_fits(handle->surface, key, size, &index, &entry, &delta)) {
+		iosurface_v1_send_set_value_failed(resource, key);
+		goto out;
+	}
+	data = malloc(size);
+	if (data == NULL) {
+		wl_resource_post_no_memory(resource);
+		goto out;
+	}
+	// pread, not mmap: the bytes are copied into the heap anyway, and the seals checked above
+	// keep them from changing under the read.
+	int ret = ios_value_memory_read(fd, data, size);
+	if (ret < 0) {
+		wlr_log(WLR_ERROR, "iosurface: set_value_memory: reading %u bytes failed: %s", size,
+				strerror(-ret));
+		wl_resource_post_no_memory(resource);
+		goto out;
+	}
+	if (!ios_value_validate(data, size)) {
+		wl_resource_post_error(resource, IOSURFACE_V1_ERROR_INVALID_VALUE,
+				"set_value_memory: value of key \"%s\" (%u bytes) is malformed", key, size);
+		goto out;
+	}
+	store_value(resource, handle->surface, key, data, size);
+	data = NULL;
+out:
+	free(data);
+	close(fd);
 }
 
 static void remove_entry(struct ios_surface *surface, struct ios_value_entry *entry) {
@@ -850,10 +921,33 @@ static void surface_handle_get_values(struct wl_client *client, struct wl_resour
 		first = value_index(surface, key, &found);
 		end = found ? first + 1 : first;
 	}
+	// Up to IOS_MAX_INLINE_ANSWER bytes in messages, the rest in memory, so that the answer
+	// stays within what libwayland can queue to a client that reads it only afterwards.
+	size_t inline_bytes = 0;
 	for (uint32_t i = first; i < end; i++) {
 		struct ios_value_entry *entry = &surface->values[i];
-		struct wl_array array = { .size = entry->len, .alloc = entry->len, .data = entry->data };
-		iosurface_v1_send_value(resource, entry->key, &array);
+		size_t cost = entry_bytes(entry->key, entry->len);
+		if (entry->len <= IOS_MAX_INLINE_VALUE_SIZE &&
+				inline_bytes + cost <= IOS_MAX_INLINE_ANSWER) {
+			inline_bytes += cost;
+			struct wl_array array = {
+				.size = entry->len,
+				.alloc = entry->len,
+				.data = entry->data,
+			};
+			iosurface_v1_send_value(resource, entry->key, &array);
+			continue;
+		}
+		int fd = ios_value_memory_create(entry->data, entry->len);
+		if (fd < 0) {
+			wlr_log(WLR_ERROR, "iosurface: get_values: a memfd of %u bytes for surface %u: %s",
+					entry->len, surface->id, strerror(-fd));
+			wl_resource_post_no_memory(resource);
+			return;
+		}
+		// libwayland sends a duplicate of the descriptor.
+		iosurface_v1_send_value_memory(resource, entry->key, fd, entry->len);
+		close(fd);
 	}
 	iosurface_v1_send_values_done(resource);
 }
@@ -876,21 +970,21 @@ static void surface_handle_set_purgeable(struct wl_client *client, struct wl_res
 		return;
 	}
 	struct ios_surface *surface = handle->surface;
-	enum iosurface_purgeable_state old = surface->purgeable;
+	enum iosurface_v1_purgeable old = surface->purgeable;
 	switch (state) {
 	case IOSURFACE_V1_PURGEABLE_NON_VOLATILE:
-		surface->purgeable = IOSURFACE_PURGEABLE_NON_VOLATILE;
+		surface->purgeable = IOSURFACE_V1_PURGEABLE_NON_VOLATILE;
 		// The old state (empty) told the client its content is gone; start afresh.
 		surface->emptied = false;
 		break;
 	case IOSURFACE_V1_PURGEABLE_VOLATILE:
-		if (surface->purgeable != IOSURFACE_PURGEABLE_EMPTY) {
-			surface->purgeable = IOSURFACE_PURGEABLE_VOLATILE;
+		if (surface->purgeable != IOSURFACE_V1_PURGEABLE_EMPTY) {
+			surface->purgeable = IOSURFACE_V1_PURGEABLE_VOLATILE;
 		}
 		break;
 	case IOSURFACE_V1_PURGEABLE_EMPTY:
 		if (ios_surface_empty(surface)) {
-			surface->purgeable = IOSURFACE_PURGEABLE_EMPTY;
+			surface->purgeable = IOSURFACE_V1_PURGEABLE_EMPTY;
 		}
 		break;
 	default:
@@ -937,7 +1031,7 @@ static void surface_handle_notify_seed(struct wl_client *client, struct wl_resou
 	}
 	struct ios_surface *surface = handle->surface;
 	uint32_t seed = 0;
-	int fd = surface->allocator == IOSURFACE_ALLOCATOR_MEMFD ? surface->fd : surface->seed_fd;
+	int fd = surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD ? surface->fd : surface->seed_fd;
 	if (pread(fd, &seed, sizeof(seed), surface->seed_offset) != sizeof(seed)) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot read the seed of surface %u", surface->id);
 		return;
@@ -1003,6 +1097,7 @@ static const struct iosurface_v1_interface surface_impl = {
 	.destroy = surface_handle_destroy,
 	.set_in_use = surface_handle_set_in_use,
 	.set_value = surface_handle_set_value,
+	.set_value_memory = surface_handle_set_value_memory,
 	.remove_value = surface_handle_remove_value,
 	.remove_all_values = surface_handle_remove_all_values,
 	.get_values = surface_handle_get_values,

@@ -101,7 +101,7 @@ static void take_request(struct input *in, struct ios_request *req, struct ios_l
 	req->alloc_size = take_field(in);
 	req->plane_count = take_byte(in) % 6;
 	uint8_t planes = take_byte(in);
-	for (unsigned i = 0; i < IOSURFACE_MAX_PLANES; i++) {
+	for (unsigned i = 0; i < IOS_MAX_PLANES; i++) {
 		if (!(planes & (1u << i))) {
 			continue;
 		}

@@ -155,8 +155,9 @@ WORKER_TEST(chromium_hdr_metadata_round_trip) {
 
 /*
  * Chromium and Mozilla attach an ICC profile when no named space fits. A small profile is
- * stored; the common sRGB profile of 3,144 bytes is larger than today's value limit, so the
- * set is refused, logged, and the old value stays (IOSurfaceSetValue returns nothing).
+ * stored, and so is the common sRGB profile of 3,144 bytes, larger than a Wayland message.
+ * A set beyond the value limit is refused, logged, and the old value stays
+ * (IOSurfaceSetValue returns nothing).
  */
 WORKER_TEST(icc_profile_values) {
 	IOSurfaceRef s = ported_chromium_create(64, 64, PORTED_BGRA_8888, false);
@@ -172,9 +173,15 @@ WORKER_TEST(icc_profile_values) {
 
 	ported_set_icc_profile(s, icc, 3144);
 	CFDataRef large = CFDataCreate(NULL, icc, 3144);
+	check_value(s, CFSTR("IOSurfaceColorSpace"), large);
+
 	// A byte value travels as a type byte, a 4-byte length and the bytes.
-	bool fits = 1 + 4 + 3144 <= iosurface_get_property_maximum(IOSURFACE_PROPERTY_VALUE_SIZE);
-	check_value(s, CFSTR("IOSurfaceColorSpace"), fits ? large : small);
+	size_t over = iosurface_get_property_maximum(IOSURFACE_PROPERTY_VALUE_SIZE) - 5 + 1;
+	UInt8 *huge = calloc(1, over);
+	CHECK_NOT_NULL(huge);
+	ported_set_icc_profile(s, huge, (CFIndex)over);
+	check_value(s, CFSTR("IOSurfaceColorSpace"), large);
+	free(huge);
 	CFRelease(small);
 	CFRelease(large);
 	free(icc);

@@ -76,7 +76,7 @@ static const char *const requests[IFACE_COUNT][12] = {
 	[IFACE_CALLBACK] = { NULL },
 	[IFACE_MANAGER] = { "", "n:p", "nh:s", "nu:s", "u" },
 	[IFACE_PARAMS] = { "", "uu", "u", "uuu", "uuu", "u", "uuuuuuuuu", "u", "u", "u", "s", "n:s" },
-	[IFACE_SURFACE] = { "", "u", "sa", "s", "", "?", "u", "u", "", "uu", "n:b" },
+	[IFACE_SURFACE] = { "", "u", "sa", "s", "", "?", "u", "u", "", "uu", "n:b", "shu" },
 	[IFACE_BUFFER] = { "" },
 };
 

@@ -562,8 +562,10 @@ TEST(values_shared_between_holders) {
 	key[sizeof(key) - 1] = '\0';
 	CHECK_ERRNO(iosurface_set_value(s, key, name), EINVAL);
 	CHECK_ERRNO(iosurface_set_value(s, "", name), EINVAL);
-	char *big = calloc(1, 4000);
-	struct iosurface_value *huge = iosurface_value_new_bytes(big, 4000);
+	// One byte beyond the published size (bytes travel with a type byte and a length).
+	size_t over = iosurface_get_property_maximum(IOSURFACE_PROPERTY_VALUE_SIZE) - 5 + 1;
+	char *big = calloc(1, over);
+	struct iosurface_value *huge = iosurface_value_new_bytes(big, over);
 	free(big);
 	CHECK_ERRNO(iosurface_set_value(s, "huge", huge), EMSGSIZE);
 	iosurface_value_free(huge);

@@ -1,4 +1,6 @@
+#define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -6,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hostile.h"
@@ -363,6 +366,21 @@ static void surface_handle_value(void *data, struct iosurface_v1 *proxy, const c
 	s->values++;
 }
 
+static void surface_handle_value_memory(void *data, struct iosurface_v1 *proxy, const char *key,
+		int32_t fd, uint32_t size) {
+	struct hostile_surface *s = data;
+	// What the compositor sends must meet the rule it enforces on clients.
+	struct stat st;
+	int seals = fcntl(fd, F_GET_SEALS);
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK_EQ((uint64_t)st.st_size, (uint64_t)size);
+	CHECK_EQ(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL),
+			F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	close(fd);
+	s->value_memory++;
+	s->value_memory_bytes += size;
+}
+
 static void surface_handle_values_done(void *data, struct iosurface_v1 *proxy) {
 	struct hostile_surface *s = data;
 	s->values_done++;
@@ -407,6 +425,7 @@ static const struct iosurface_v1_listener surface_listener = {
 	.done = surface_handle_done,
 	.failed = surface_handle_failed,
 	.value = surface_handle_value,
+	.value_memory = surface_handle_value_memory,
 	.values_done = surface_handle_values_done,
 	.set_value_failed = surface_handle_set_value_failed,
 	.purgeable_done = surface_handle_purgeable_done,

@@ -78,6 +78,8 @@ struct hostile_surface {
 	uint32_t set_value_failed;
 	char failed_key[300];
 	uint32_t values, values_done;
+	uint32_t value_memory; /* value_memory events; each descriptor checked and closed */
+	uint32_t value_memory_bytes; /* the sizes they gave, added */
 	uint32_t purgeable_done, old_state;
 	uint32_t emptied, not_in_use, seed_changed;
 };

@@ -42,6 +42,17 @@ static void send_create(struct params_case *pc) {
 	pc->surfaces[i] = hostile_surface_wrap(pc->conn, iosurface_params_v1_create(pc->params));
 }
 
+/*
+ * Every layout property is checked once, at create, where the layout is computed (as
+ * zwp_linux_buffer_params_v1 checks at create): a bad value is refused when create comes. So
+ * a case that sets one bad property sets the rest valid (a 64x64 surface of the format) and
+ * sends create with this.
+ */
+static void send_create_with_format(struct params_case *pc, uint32_t format) {
+	iosurface_params_v1_set_format(pc->params, format);
+	send_create(pc);
+}
+
 /* A valid create, answered (description, memory, done) before the next request is sent. */
 static void create_and_wait(struct params_case *pc) {
 	iosurface_params_v1_set_size(pc->params, 32, 32);
@@ -84,6 +95,7 @@ TEST(set_name_twice_is_already_set) {
 
 static void set_size_zero_width(struct params_case *pc) {
 	iosurface_params_v1_set_size(pc->params, 0, 5);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_size_zero_width_is_invalid_size) {
@@ -92,6 +104,7 @@ TEST(set_size_zero_width_is_invalid_size) {
 
 static void set_size_zero_height(struct params_case *pc) {
 	iosurface_params_v1_set_size(pc->params, 5, 0);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_size_zero_height_is_invalid_size) {
@@ -100,6 +113,7 @@ TEST(set_size_zero_height_is_invalid_size) {
 
 static void set_size_20000(struct params_case *pc) {
 	iosurface_params_v1_set_size(pc->params, 20000, 10);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_size_20000_wide_is_invalid_size) {
@@ -110,6 +124,7 @@ static void set_size_one_over_limit(struct params_case *pc) {
 	uint32_t max = pc->conn->limit_max[IOSURFACE_MANAGER_V1_PROPERTY_HEIGHT];
 	CHECK_GT(max, 0);
 	iosurface_params_v1_set_size(pc->params, 1, max + 1);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_size_one_over_published_limit_is_invalid_size) {
@@ -118,6 +133,7 @@ TEST(set_size_one_over_published_limit_is_invalid_size) {
 
 static void set_size_max_uint(struct params_case *pc) {
 	iosurface_params_v1_set_size(pc->params, UINT32_MAX, UINT32_MAX);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_size_uint32_max_is_invalid_size) {
@@ -136,7 +152,9 @@ TEST(create_without_size_is_invalid_size) {
 /* ---- Elements ---- */
 
 static void set_element_bpe_65(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_element(pc->params, 65, 1, 1);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_element_bpe_65_is_invalid_element) {
@@ -144,7 +162,9 @@ TEST(set_element_bpe_65_is_invalid_element) {
 }
 
 static void set_element_width_17(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_element(pc->params, 4, 17, 1);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_element_width_17_is_invalid_element) {
@@ -152,7 +172,9 @@ TEST(set_element_width_17_is_invalid_element) {
 }
 
 static void set_element_height_17(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_element(pc->params, 4, 1, 17);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_element_height_17_is_invalid_element) {
@@ -160,7 +182,9 @@ TEST(set_element_height_17_is_invalid_element) {
 }
 
 static void set_plane_bpe_65(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_plane(pc->params, 0, 0, 0, 0, 65, 0, 0, 0, 0);
+	send_create_with_format(pc, DRM_FORMAT_NV12);
 }
 
 TEST(set_plane_bpe_65_is_invalid_element) {
@@ -169,11 +193,13 @@ TEST(set_plane_bpe_65_is_invalid_element) {
 
 /* ---- Layout ---- */
 
-// A row size above the maximum is refused at once; whether a row size fits its element is
-// known only at create (bytes per row need not be a multiple of 64, as on macOS).
+// Bytes per row need not be a multiple of 64, as on macOS, but must be a multiple of the
+// element or of 64, hold a row and stay below the maximum.
 static void set_layout_bpr_over_max(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	// The published maximum is 16384 * 64.
 	iosurface_params_v1_set_layout(pc->params, 16384u * 64 + 4, 0, 0);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_layout_bpr_over_max_is_invalid_layout) {
@@ -192,7 +218,9 @@ TEST(bpr_off_element_is_invalid_layout_at_create) {
 }
 
 static void set_layout_offset_3(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_layout(pc->params, 0, 3, 0);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_layout_offset_3_is_invalid_layout) {
@@ -200,7 +228,9 @@ TEST(set_layout_offset_3_is_invalid_layout) {
 }
 
 static void set_layout_alloc_over_1gib(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_layout(pc->params, 0, 0, (1u << 30) + 4096);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_layout_alloc_over_1gib_is_invalid_layout) {
@@ -208,7 +238,9 @@ TEST(set_layout_alloc_over_1gib_is_invalid_layout) {
 }
 
 static void set_layout_alloc_max_uint(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_layout(pc->params, 0, 0, UINT32_MAX);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_layout_alloc_uint32_max_is_invalid_layout) {
@@ -216,8 +248,10 @@ TEST(set_layout_alloc_uint32_max_is_invalid_layout) {
 }
 
 static void set_layout_bpr_huge(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	// A multiple of 64 beyond the published maximum bytes per row.
 	iosurface_params_v1_set_layout(pc->params, 0xffffffc0u, 0, 0);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_layout_bpr_over_maximum_is_invalid_layout) {
@@ -272,7 +306,9 @@ TEST(overlapping_planes_are_invalid_layout_at_create) {
 }
 
 static void plane_bpr_over_max(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_plane(pc->params, 0, 0, 0, 16384u * 64 + 64, 0, 0, 0, 0, 0);
+	send_create_with_format(pc, DRM_FORMAT_NV12);
 }
 
 TEST(set_plane_bpr_over_max_is_invalid_layout) {
@@ -291,7 +327,9 @@ TEST(plane_bpr_off_element_is_invalid_layout_at_create) {
 }
 
 static void plane_offset_3(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_plane(pc->params, 1, 0, 0, 0, 0, 0, 0, 3, 0);
+	send_create_with_format(pc, DRM_FORMAT_NV12);
 }
 
 TEST(set_plane_offset_3_is_invalid_layout) {
@@ -338,7 +376,9 @@ TEST(set_plane_twice_is_plane_set) {
 }
 
 static void set_plane_count_5(struct params_case *pc) {
+	iosurface_params_v1_set_size(pc->params, 64, 64);
 	iosurface_params_v1_set_plane_count(pc->params, 5);
+	send_create_with_format(pc, DRM_FORMAT_ARGB8888);
 }
 
 TEST(set_plane_count_5_is_invalid_plane_count) {

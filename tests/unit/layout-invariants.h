@@ -112,9 +112,7 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 	const struct ios_limits *limits = &effective;
 	const struct ios_format *fmt = ios_format_lookup(req->format);
 	uint64_t alloc = out->alloc_size;
-	bool gpu = (req->usage &
-					   (IOSURFACE_USAGE_GPU_READ | IOSURFACE_USAGE_GPU_WRITE |
-							   IOSURFACE_USAGE_SCANOUT)) != 0;
+	bool gpu = (req->usage & (IOS_USAGE_GPU_READ | IOS_USAGE_GPU_WRITE | IOS_USAGE_SCANOUT)) != 0;
 
 	INV_RULE(out->width == req->width && out->height == req->height,
 			"size %ux%u differs from the request %ux%u", out->width, out->height, req->width,
@@ -179,13 +177,13 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 					(unsigned long long)r.bpr, (unsigned long long)tight);
 		}
 		end = r.offset + r.size;
-		for (unsigned i = 0; i < IOSURFACE_MAX_PLANES; i++) {
+		for (unsigned i = 0; i < IOS_MAX_PLANES; i++) {
 			const struct ios_plane_layout *p = &out->planes[i];
 			INV_RULE(p->width == 0 && p->size == 0 && p->bytes_per_row == 0 && p->offset == 0,
 					"plane %u described on a surface without planes", i);
 		}
 	} else {
-		INV_RULE(out->plane_count <= IOSURFACE_MAX_PLANES, "plane_count %u", out->plane_count);
+		INV_RULE(out->plane_count <= IOS_MAX_PLANES, "plane_count %u", out->plane_count);
 		for (unsigned i = 0; i < out->plane_count; i++) {
 			const struct ios_plane_format *pf = fmt != NULL ? &fmt->planes[i] : NULL;
 			const struct ios_plane_layout *rp = &req->planes[i];
@@ -255,7 +253,7 @@ static inline bool layout_invariants_hold(const struct ios_request *req,
 						q->size, i, (unsigned long long)r.offset, (unsigned long long)r.size);
 			}
 		}
-		for (unsigned i = out->plane_count; i < IOSURFACE_MAX_PLANES; i++) {
+		for (unsigned i = out->plane_count; i < IOS_MAX_PLANES; i++) {
 			const struct ios_plane_layout *p = &out->planes[i];
 			INV_RULE(p->width == 0 && p->size == 0 && p->bytes_per_row == 0 && p->offset == 0,
 					"plane %u described beyond plane_count %u", i, out->plane_count);
@@ -295,7 +293,7 @@ static inline void layout_as_request(const struct ios_layout *l, struct ios_requ
 		req->element_height = l->element_height;
 		return;
 	}
-	for (unsigned i = 0; i < l->plane_count && i < IOSURFACE_MAX_PLANES; i++) {
+	for (unsigned i = 0; i < l->plane_count && i < IOS_MAX_PLANES; i++) {
 		req->plane_set[i] = true;
 		req->planes[i] = l->planes[i];
 	}

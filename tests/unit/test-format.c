@@ -41,14 +41,14 @@ struct expected_format {
 	uint32_t fourcc;
 	const char *name;
 	uint8_t plane_count; /* 0: non-planar */
-	enum iosurface_subsampling subsampling;
+	enum ios_subsampling subsampling;
 	enum kind kind;
 	struct expected_plane planes[3];
 };
 
-#define NONE IOSURFACE_SUBSAMPLING_NONE
-#define S422 IOSURFACE_SUBSAMPLING_422
-#define S420 IOSURFACE_SUBSAMPLING_420
+#define NONE IOS_SUBSAMPLING_NONE
+#define S422 IOS_SUBSAMPLING_422
+#define S420 IOS_SUBSAMPLING_420
 
 static const struct expected_format expected[] = {
 	{ DRM_FORMAT_ARGB8888, "ARGB8888", 0, NONE, RGB,
@@ -144,7 +144,7 @@ static const struct expected_format expected[] = {
 /* ---- drm_fourcc.h notation: "[hi:0] N1:...:Nk s1:...:sk", most significant first ---- */
 
 struct parsed_component {
-	enum iosurface_component_name name;
+	enum ios_component_name name;
 	unsigned depth, offset;
 };
 
@@ -153,28 +153,28 @@ struct parsed_layout {
 	struct parsed_component components[8];
 };
 
-static enum iosurface_component_name component_name(const char *token, size_t len) {
+static enum ios_component_name component_name(const char *token, size_t len) {
 	while (len > 0 && isdigit((unsigned char)token[len - 1])) {
 		len--; // Y0, Y1, Cb0, Cr0: the sample index does not matter here
 	}
 	static const struct {
 		const char *token;
-		enum iosurface_component_name name;
+		enum ios_component_name name;
 	} names[] = {
-		{ "A", IOSURFACE_COMPONENT_NAME_ALPHA },
-		{ "R", IOSURFACE_COMPONENT_NAME_RED },
-		{ "G", IOSURFACE_COMPONENT_NAME_GREEN },
-		{ "B", IOSURFACE_COMPONENT_NAME_BLUE },
-		{ "Y", IOSURFACE_COMPONENT_NAME_LUMA },
-		{ "Cb", IOSURFACE_COMPONENT_NAME_CHROMA_BLUE },
-		{ "Cr", IOSURFACE_COMPONENT_NAME_CHROMA_RED },
+		{ "A", IOS_COMPONENT_NAME_ALPHA },
+		{ "R", IOS_COMPONENT_NAME_RED },
+		{ "G", IOS_COMPONENT_NAME_GREEN },
+		{ "B", IOS_COMPONENT_NAME_BLUE },
+		{ "Y", IOS_COMPONENT_NAME_LUMA },
+		{ "Cb", IOS_COMPONENT_NAME_CHROMA_BLUE },
+		{ "Cr", IOS_COMPONENT_NAME_CHROMA_RED },
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strlen(names[i].token) == len && strncmp(names[i].token, token, len) == 0) {
 			return names[i].name;
 		}
 	}
-	return IOSURFACE_COMPONENT_NAME_UNKNOWN; // "x": padding
+	return IOS_COMPONENT_NAME_UNKNOWN; // "x": padding
 }
 
 /* Returns false if the text is not in the notation (a mistake in this file, not in the table). */
@@ -229,8 +229,8 @@ static bool parse_drm_layout(const char *text, struct parsed_layout *out) {
 			return false;
 		}
 		offset -= sizes[i];
-		enum iosurface_component_name name = component_name(tokens[i], token_lens[i]);
-		if (name != IOSURFACE_COMPONENT_NAME_UNKNOWN) {
+		enum ios_component_name name = component_name(tokens[i], token_lens[i]);
+		if (name != IOS_COMPONENT_NAME_UNKNOWN) {
 			out->components[out->count++] =
 					(struct parsed_component){ name, sizes[i], offset };
 		}
@@ -305,7 +305,7 @@ static void test_planes(void) {
 			continue; // reported by test_lookup
 		}
 		unsigned described = e->plane_count != 0 ? e->plane_count : 1;
-		for (unsigned p = 0; p < IOSURFACE_MAX_PLANES; p++) {
+		for (unsigned p = 0; p < IOS_MAX_PLANES; p++) {
 			check_context("%s plane %u", e->name, p);
 			const struct ios_plane_format *pf = &fmt->planes[p];
 			if (p >= described) {
@@ -363,14 +363,14 @@ static void test_components_match_drm(void) {
 				}
 				CHECK_EQ(got->name, want->name);
 				CHECK_EQ(got->bit_depth, want->depth);
-				CHECK_EQ(got->type, e->kind == RGB_FLOAT ? IOSURFACE_COMPONENT_TYPE_FLOAT
-						: IOSURFACE_COMPONENT_TYPE_UNSIGNED_INTEGER);
-				enum iosurface_component_range range = e->kind == YUV
-						? IOSURFACE_COMPONENT_RANGE_VIDEO
-						: e->kind == RGB_WIDE ? IOSURFACE_COMPONENT_RANGE_WIDE
-						: IOSURFACE_COMPONENT_RANGE_FULL;
-				if (want->name == IOSURFACE_COMPONENT_NAME_ALPHA) {
-					range = IOSURFACE_COMPONENT_RANGE_FULL;
+				CHECK_EQ(got->type,
+						e->kind == RGB_FLOAT ? IOS_COMPONENT_TYPE_FLOAT :
+											   IOS_COMPONENT_TYPE_UNSIGNED_INTEGER);
+				enum ios_component_range range = e->kind == YUV ? IOS_COMPONENT_RANGE_VIDEO :
+						e->kind == RGB_WIDE                     ? IOS_COMPONENT_RANGE_WIDE :
+																  IOS_COMPONENT_RANGE_FULL;
+				if (want->name == IOS_COMPONENT_NAME_ALPHA) {
+					range = IOS_COMPONENT_RANGE_FULL;
 				}
 				CHECK_EQ(got->range, range);
 			}
@@ -386,7 +386,7 @@ static void test_components_consistent(void) {
 	for (size_t i = 0; i < ios_format_count(); i++) {
 		const struct ios_format *fmt = ios_format_at(i);
 		unsigned described = fmt->plane_count != 0 ? fmt->plane_count : 1;
-		CHECK(fmt->plane_count <= IOSURFACE_MAX_PLANES);
+		CHECK(fmt->plane_count <= IOS_MAX_PLANES);
 		bool any_420 = false, any_422 = false, any_subsampled = false;
 		for (unsigned p = 0; p < described; p++) {
 			const struct ios_plane_format *pf = &fmt->planes[p];
@@ -400,13 +400,13 @@ static void test_components_consistent(void) {
 			for (unsigned c = 0; c < pf->component_count && c < 4; c++) {
 				const struct ios_component *comp = &pf->components[c];
 				check_context("%s plane %u component %u", fmt->name, p, c);
-				CHECK(comp->name >= IOSURFACE_COMPONENT_NAME_ALPHA &&
-						comp->name <= IOSURFACE_COMPONENT_NAME_CHROMA_BLUE);
-				CHECK(comp->type == IOSURFACE_COMPONENT_TYPE_UNSIGNED_INTEGER ||
-						comp->type == IOSURFACE_COMPONENT_TYPE_FLOAT);
-				CHECK(comp->range == IOSURFACE_COMPONENT_RANGE_FULL ||
-						comp->range == IOSURFACE_COMPONENT_RANGE_VIDEO ||
-						comp->range == IOSURFACE_COMPONENT_RANGE_WIDE);
+				CHECK(comp->name >= IOS_COMPONENT_NAME_ALPHA &&
+						comp->name <= IOS_COMPONENT_NAME_CHROMA_BLUE);
+				CHECK(comp->type == IOS_COMPONENT_TYPE_UNSIGNED_INTEGER ||
+						comp->type == IOS_COMPONENT_TYPE_FLOAT);
+				CHECK(comp->range == IOS_COMPONENT_RANGE_FULL ||
+						comp->range == IOS_COMPONENT_RANGE_VIDEO ||
+						comp->range == IOS_COMPONENT_RANGE_WIDE);
 				if (!CHECK(comp->bit_depth >= 1 && comp->bit_offset + comp->bit_depth <= bits)) {
 					continue;
 				}
@@ -431,17 +431,17 @@ static void test_components_consistent(void) {
 		}
 		check_context("%s", fmt->name);
 		switch (fmt->subsampling) {
-		case IOSURFACE_SUBSAMPLING_420:
+		case IOS_SUBSAMPLING_420:
 			CHECK(any_420);
 			break;
-		case IOSURFACE_SUBSAMPLING_422:
+		case IOS_SUBSAMPLING_422:
 			CHECK(any_422 && !any_420);
 			break;
-		case IOSURFACE_SUBSAMPLING_NONE:
+		case IOS_SUBSAMPLING_NONE:
 			CHECK(!any_subsampled);
 			break;
 		default:
-			CHECK_EQ(fmt->subsampling, IOSURFACE_SUBSAMPLING_NONE);
+			CHECK_EQ(fmt->subsampling, IOS_SUBSAMPLING_NONE);
 			break;
 		}
 	}
@@ -569,8 +569,8 @@ static void test_full_range_twins(void) {
 				CHECK_EQ(a->components[c].name, b->components[c].name);
 				CHECK_EQ(a->components[c].bit_offset, b->components[c].bit_offset);
 				CHECK_EQ(a->components[c].bit_depth, b->components[c].bit_depth);
-				CHECK_EQ(a->components[c].range, IOSURFACE_COMPONENT_RANGE_FULL);
-				CHECK_EQ(b->components[c].range, IOSURFACE_COMPONENT_RANGE_VIDEO);
+				CHECK_EQ(a->components[c].range, IOS_COMPONENT_RANGE_FULL);
+				CHECK_EQ(b->components[c].range, IOS_COMPONENT_RANGE_VIDEO);
 			}
 		}
 	}
@@ -586,11 +586,11 @@ static void test_v210(void) {
 	CHECK_EQ(pf->bytes_per_element, 16);
 	CHECK_EQ(pf->element_width, 6);
 	if (CHECK_EQ(pf->component_count, 3)) {
-		CHECK_EQ(pf->components[0].name, IOSURFACE_COMPONENT_NAME_CHROMA_BLUE);
+		CHECK_EQ(pf->components[0].name, IOS_COMPONENT_NAME_CHROMA_BLUE);
 		CHECK_EQ(pf->components[0].bit_offset, 0);
-		CHECK_EQ(pf->components[1].name, IOSURFACE_COMPONENT_NAME_LUMA);
+		CHECK_EQ(pf->components[1].name, IOS_COMPONENT_NAME_LUMA);
 		CHECK_EQ(pf->components[1].bit_offset, 10);
-		CHECK_EQ(pf->components[2].name, IOSURFACE_COMPONENT_NAME_CHROMA_RED);
+		CHECK_EQ(pf->components[2].name, IOS_COMPONENT_NAME_CHROMA_RED);
 		CHECK_EQ(pf->components[2].bit_offset, 20);
 		for (unsigned c = 0; c < 3; c++) {
 			CHECK_EQ(pf->components[c].bit_depth, 10);

@@ -322,7 +322,7 @@ static void test_explicit_bytes_per_row(void) {
 		check_layout_sound(&req, NULL, &l);
 	}
 	// GPU and scanout usage still need the published alignment.
-	req.usage = IOSURFACE_USAGE_GPU_READ;
+	req.usage = IOS_USAGE_GPU_READ;
 	if (CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT)) {
 		CHECK_CONTAINS(msg, "GPU");
 	}
@@ -686,36 +686,36 @@ static void test_overflow(void) {
 /* ---- Published maxima and alignments ---- */
 
 static void test_property_maximum_alignment(void) {
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_WIDTH, NULL), IOS_MAX_DIMENSION);
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_ALLOC_SIZE, NULL), IOS_MAX_ALLOC_SIZE);
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_PLANE_COUNT, NULL), IOSURFACE_MAX_PLANES);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_WIDTH, NULL), IOS_MAX_DIMENSION);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_ALLOC_SIZE, NULL), IOS_MAX_ALLOC_SIZE);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_PLANE_COUNT, NULL), IOS_MAX_PLANES);
 	struct ios_limits limits = { 4096, 1u << 24 };
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_HEIGHT, &limits), 4096);
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_PLANE_SIZE, &limits), 1u << 24);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_HEIGHT, &limits), 4096);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_PLANE_SIZE, &limits), 1u << 24);
 	// An unset (0) or raised limit publishes the maximum the layout enforces: the default.
 	struct ios_limits unset = { 0, 0 }, raised = { UINT32_MAX, UINT32_MAX };
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_WIDTH, &unset), IOS_MAX_DIMENSION);
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_ALLOC_SIZE, &unset), IOS_MAX_ALLOC_SIZE);
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_HEIGHT, &raised), IOS_MAX_DIMENSION);
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_OFFSET, &raised), IOS_MAX_ALLOC_SIZE);
-	CHECK_EQ(ios_property_alignment(IOSURFACE_PROPERTY_COUNT), 0);
-	CHECK_EQ(ios_property_maximum(IOSURFACE_PROPERTY_COUNT, NULL), 0);
-	for (int p = 0; p < IOSURFACE_PROPERTY_COUNT; p++) {
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_WIDTH, &unset), IOS_MAX_DIMENSION);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_ALLOC_SIZE, &unset), IOS_MAX_ALLOC_SIZE);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_HEIGHT, &raised), IOS_MAX_DIMENSION);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_OFFSET, &raised), IOS_MAX_ALLOC_SIZE);
+	CHECK_EQ(ios_property_alignment(IOS_PROPERTY_COUNT), 0);
+	CHECK_EQ(ios_property_maximum(IOS_PROPERTY_COUNT, NULL), 0);
+	for (int p = 0; p < IOS_PROPERTY_COUNT; p++) {
 		check_context("property %d", p);
-		size_t align = ios_property_alignment((enum iosurface_property)p);
+		size_t align = ios_property_alignment((enum ios_property)p);
 		CHECK(align >= 1 && (align & (align - 1)) == 0);
-		CHECK(ios_property_maximum((enum iosurface_property)p, NULL) > 0);
+		CHECK(ios_property_maximum((enum ios_property)p, NULL) > 0);
 	}
 
-	size_t bpr_align = ios_property_alignment(IOSURFACE_PROPERTY_BYTES_PER_ROW);
-	size_t plane_bpr_align = ios_property_alignment(IOSURFACE_PROPERTY_PLANE_BYTES_PER_ROW);
-	size_t offset_align = ios_property_alignment(IOSURFACE_PROPERTY_PLANE_OFFSET);
-	size_t alloc_align = ios_property_alignment(IOSURFACE_PROPERTY_ALLOC_SIZE);
-	size_t max_bpr = ios_property_maximum(IOSURFACE_PROPERTY_BYTES_PER_ROW, NULL);
-	size_t max_alloc = ios_property_maximum(IOSURFACE_PROPERTY_ALLOC_SIZE, NULL);
-	size_t max_bpe = ios_property_maximum(IOSURFACE_PROPERTY_BYTES_PER_ELEMENT, NULL);
-	size_t max_ew = ios_property_maximum(IOSURFACE_PROPERTY_ELEMENT_WIDTH, NULL);
-	size_t max_plane_size = ios_property_maximum(IOSURFACE_PROPERTY_PLANE_SIZE, NULL);
+	size_t bpr_align = ios_property_alignment(IOS_PROPERTY_BYTES_PER_ROW);
+	size_t plane_bpr_align = ios_property_alignment(IOS_PROPERTY_PLANE_BYTES_PER_ROW);
+	size_t offset_align = ios_property_alignment(IOS_PROPERTY_PLANE_OFFSET);
+	size_t alloc_align = ios_property_alignment(IOS_PROPERTY_ALLOC_SIZE);
+	size_t max_bpr = ios_property_maximum(IOS_PROPERTY_BYTES_PER_ROW, NULL);
+	size_t max_alloc = ios_property_maximum(IOS_PROPERTY_ALLOC_SIZE, NULL);
+	size_t max_bpe = ios_property_maximum(IOS_PROPERTY_BYTES_PER_ELEMENT, NULL);
+	size_t max_ew = ios_property_maximum(IOS_PROPERTY_ELEMENT_WIDTH, NULL);
+	size_t max_plane_size = ios_property_maximum(IOS_PROPERTY_PLANE_SIZE, NULL);
 
 	// Every default layout of every format honours what is published.
 	static const uint32_t sizes[][2] = { { 1, 1 }, { 2, 2 }, { 3, 5 }, { 63, 17 }, { 64, 64 },
@@ -753,7 +753,7 @@ static void test_property_maximum_alignment(void) {
 	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK);
 	req.bytes_per_row += bpr_align / 2; // still a multiple of the 4-byte element
 	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_OK);
-	req.usage = IOSURFACE_USAGE_SCANOUT; // which needs the alignment
+	req.usage = IOS_USAGE_SCANOUT; // which needs the alignment
 	CHECK_STATUS(compute(&req, NULL, &l), IOS_LAYOUT_INVALID_LAYOUT);
 	req.usage = 0;
 	req.bytes_per_row += 1;
@@ -825,10 +825,10 @@ static void random_request(struct ios_request *req, struct ios_limits *limits, b
 	req->offset = random_field(100, IOS_OFFSET_ALIGNMENT);
 	req->alloc_size = random_field(1000, IOS_PAGE_SIZE);
 	req->plane_count = pick(4) == 0 ? pick(6) : 0;
-	req->usage = pick(4) == 0 ? IOSURFACE_USAGE_GPU_READ : 0;
+	req->usage = pick(4) == 0 ? IOS_USAGE_GPU_READ : 0;
 	const struct ios_format *fmt = ios_format_lookup(req->format);
 	uint32_t planes = req->plane_count != 0 ? req->plane_count : fmt ? fmt->plane_count : 0;
-	for (unsigned i = 0; i < IOSURFACE_MAX_PLANES; i++) {
+	for (unsigned i = 0; i < IOS_MAX_PLANES; i++) {
 		// Now and then a plane the surface does not have.
 		if (pick(i < planes ? 3 : 50) != 0) {
 			continue;

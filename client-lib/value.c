@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "iosurface-common.h"
+#include "value-codec.h"
 
 struct iosurface_value {
 	enum iosurface_value_type type;
