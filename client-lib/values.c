@@ -154,6 +154,11 @@ IOSURFACE_EXPORT int iosurface_set_value(struct iosurface *s, const char *key,
 	ret = send_value(s, key, v);
 	ret = finish_set(c, s, ret);
 	client_unlock(c);
+	if (ret < 0) {
+		// IOSurfaceSetValue returns nothing on macOS: a set that did not land must show.
+		ios_log(IOSURFACE_LOG_WARNING, "iosurface_set_value of \"%s\" on surface %u: %s",
+				key != NULL ? key : "(null)", s->id, strerror(-ret));
+	}
 	return ret;
 }
 

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +84,35 @@ static void child_reads_and_replies(int sock) {
 	CHECK_EQ(read(sock, &ack, 1), 1);
 	iosurface_unref(t);
 	iosurface_client_destroy(c);
+}
+
+static char last_warning[512];
+
+static void record_log(enum iosurface_log_level level, const char *message) {
+	if (level == IOSURFACE_LOG_WARNING) {
+		snprintf(last_warning, sizeof(last_warning), "%s", message);
+	}
+}
+
+/* A set that does not land says so in the log, and the old value stays. */
+TEST(a_refused_set_is_logged_and_the_old_value_stays) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct iosurface_client *c = connect_client();
+	struct iosurface *s = create_bgra(c, 16, 16);
+	struct iosurface_value *small = blob(100, 1);
+	CHECK_EQ(iosurface_set_value(s, "profile", small), 0);
+	iosurface_set_log_handler(IOSURFACE_LOG_WARNING, record_log);
+	last_warning[0] = '\0';
+	struct iosurface_value *huge = blob(512 * 1024, 2);
+	CHECK_LT(iosurface_set_value(s, "profile", huge), 0);
+	CHECK(strstr(last_warning, "profile") != NULL);
+	iosurface_set_log_handler(IOSURFACE_LOG_SILENT, NULL);
+	check_copy(s, "profile", small);
+	iosurface_value_free(huge);
+	iosurface_value_free(small);
+	iosurface_unref(s);
+	iosurface_client_destroy(c);
+	harness_compositor_stop(hc);
 }
 
 TEST(icc_64k_and_256k_values_across_processes) {
