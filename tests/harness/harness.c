@@ -782,6 +782,20 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 	if (backend == NULL || backend[0] == '\0') {
 		backend = "headless";
 	}
+	// A DRM card has one master, and only a headless output takes --size: a compositor
+	// started while another runs, or one asking for a size, runs headless, and says so.
+	if (strcmp(backend, "headless") != 0) {
+		const char *why = hc->next != NULL ? "another compositor holds the card" : NULL;
+		for (int i = 0; i < extra; i++) {
+			if (strcmp(extra_args[i], "--size") == 0) {
+				why = "--size asks for a headless output";
+			}
+		}
+		if (why != NULL) {
+			fprintf(stderr, "harness: compositor on headless, not %s: %s\n", backend, why);
+			backend = "headless";
+		}
+	}
 	if (strcmp(backend, "headless") == 0) {
 		argv[argc++] = "--headless";
 	}
