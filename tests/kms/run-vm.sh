@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Boots Linux kernels under qemu (TCG, no KVM needed) with the host's root filesystem shared
+# read-only over virtio-9p, and runs tests/kms/guest.sh inside: the KMS checks on vkms and
+# virtio-gpu, then the whole test suite on the DRM backend. Two boots:
+#   trixie    Debian 13's kernel, vkms built out of tree for it, udmabuf built in, virtio-gpu
+#   bookworm  Debian 12's kernel (the host's distribution): virtio-gpu only, no vkms, no udmabuf
+#
+#   tests/kms/run-vm.sh [--only trixie|bookworm] [--build DIR] [--compositor PATH]
+#                       [--cache DIR] [--chroot DIR] [--suite-args ARGS] [--no-suite]
+#
+# Needs, as root: qemu-system-x86, busybox-static, cpio, kmod, debootstrap, xz-utils (.ci/kms.sh
+# installs them). Debian 13's kernel, its linux-source and headers come from a debootstrap'd
+# trixie chroot (apt-get download and dpkg -x: nothing is installed on the host); the chroot
+# and every download are kept in the cache directory and reused. Exits non-zero, saying why,
+# when a step or a check fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${KMS_CACHE:-$root/.kms-cache}
+chroot_dir=${KMS_CHROOT:-}
+builddir=${KMS_BUILDDIR:-$root/build}
+compositor=
+only=
+suite_args=${KMS_SUITE_ARGS:-}
+no_suite=
+mirror=${KMS_MIRROR:-http://deb.debian.org/debian}
+# TCG runs the guest several times slower than the host; every harness timeout scales.
+timeout_factor=${KMS_TIMEOUT_FACTOR:-8}
+# The whole boot, checks and suite included, must end within this many seconds.
+boot_timeout=${KMS_BOOT_TIMEOUT:-420}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--only) only=$2; shift 2 ;;
+	--build) builddir=$(cd "$2" && pwd); shift 2 ;;
+	--compositor) compositor=$2; shift 2 ;;
+	--cache) cache=$2; shift 2 ;;
+	--chroot) chroot_dir=$2; shift 2 ;;
+	--suite-args) suite_args=$2; shift 2 ;;
+	--no-suite) no_suite=1; shift ;;
+	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	*) echo "run-vm.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+	esac
+done
+case $only in
+''|trixie|bookworm) ;;
+*) echo "run-vm.sh: --only takes trixie or bookworm, not '$only'" >&2; exit 2 ;;
+esac
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+chroot_dir=${chroot_dir:-$cache/trixie-chroot}
+compositor=${compositor:-$builddir/compositor/iosurface-compositor}
+
+start=$(date +%s)
+step_start=$start
+step() {
+	local now
+	now=$(date +%s)
+	echo "kms: [$((now - start)) s, previous step $((now - step_start)) s] $*"
+	step_start=$now
+}
+die() {
+	echo "kms: FAILED: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (chroot, 9p export of /)"
+for tool in qemu-system-x86_64 cpio depmod modprobe debootstrap xz; do
+	command -v "$tool" >/dev/null || die "$tool is missing (.ci/kms.sh installs it)"
+done
+busybox=$(command -v busybox || true)
+# ldd fails on a static executable.
+if [ -z "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
+	die "a static busybox is needed (busybox-static)"
+fi
+[ -x "$compositor" ] || die "no compositor at $compositor (build first, or --compositor PATH)"
+[ -x "$builddir/tests/kms/kms-probe" ] || die "no $builddir/tests/kms/kms-probe (build first)"
+
+# Extracts a kernel package into $1/root, with a lib link where the modules live under usr/lib,
+# and prints the kernel release.
+unpack_kernel() {
+	local dir=$1 deb=$2
+	rm -rf "$dir/root"
+	dpkg -x "$deb" "$dir/root"
+	if [ ! -e "$dir/root/lib" ] && [ -d "$dir/root/usr/lib/modules" ]; then
+		ln -s usr/lib "$dir/root/lib"
+	fi
+	ls "$dir/root/lib/modules"
+}
+
+# Builds an initramfs: static busybox, tests/kms/init.sh as /init, and the modules named,
+# with their dependencies, decompressed, in load order (modules.order).
+make_initramfs() {
+	local kroot=$1 kver=$2 out=$3
+	shift 3
+	local dir
+	dir=$(mktemp -d "$cache/initramfs.XXXXXX")
+	mkdir -p "$dir/bin" "$dir/modules" "$dir/proc" "$dir/sys" "$dir/dev" "$dir/host"
+	cp "$busybox" "$dir/bin/busybox"
+	cp "$root/tests/kms/init.sh" "$dir/init"
+	chmod 755 "$dir/init"
+	depmod -b "$kroot" "$kver"
+	local mod line path n=0
+	: >"$dir/modules/order"
+	for mod in "$@"; do
+		# kmod prints "insmod PATH" per dependency, in load order, and "builtin NAME".
+		while read -r line; do
+			case $line in
+			insmod\ *) ;;
+			*) continue ;;
+			esac
+			path=${line#insmod }
+			path=${path%% *}
+			local base
+			base=$(basename "$path")
+			base=${base%.xz}
+			base=${base%.zst}
+			grep -qx "$base" "$dir/modules/order" && continue
+			case $path in
+			*.xz) xz -dc "$path" >"$dir/modules/$base" ;;
+			*.zst) zstd -qdc "$path" >"$dir/modules/$base" ;;
+			*) cp "$path" "$dir/modules/$base" ;;
+			esac
+			echo "$base" >>"$dir/modules/order"
+			n=$((n + 1))
+		done < <(modprobe -d "$kroot" -S "$kver" --show-depends "$mod" 2>/dev/null || true)
+	done
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+	rm -rf "$dir"
+	echo "kms: initramfs $out: $n modules"
+}
+
+# Boots a kernel; the guest's results land in $scratch; prints the serial console.
+boot() {
+	local name=$1 kernel=$2 initrd=$3
+	local scratch=$cache/run-$name
+	rm -rf "$scratch"
+	mkdir -p "$scratch"
+	local append="console=ttyS0 panic=-1 loglevel=4 kmsname=$name kmsclone=$root"
+	append+=" kmsbuild=$builddir kmscompositor=$compositor kmsfactor=$timeout_factor"
+	# The kernel gives init its unknown parameters; the suite's arguments travel in a file.
+	printf '%s\n' "$suite_args" >"$scratch/suite-args"
+	[ -z "$no_suite" ] || touch "$scratch/no-suite"
+	local status=0
+	timeout --foreground -k 10 "$boot_timeout" qemu-system-x86_64 \
+		-accel tcg -cpu max -smp 2 -m 2048 -nodefaults -no-reboot -display none \
+		-serial stdio -monitor none \
+		-kernel "$kernel" -initrd "$initrd" -append "$append" \
+		-device virtio-gpu-pci \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$root",mount_tag=clone,security_model=none,multidevs=remap \
+		-virtfs local,path="$scratch",mount_tag=scratch,security_model=none,multidevs=remap \
+		</dev/null 2>&1 | tee "$scratch/console.log" | sed -u "s/^/[$name] /" || status=$?
+	if [ "$status" -ne 0 ]; then
+		[ "$status" -eq 124 ] && die "$name: the VM did not finish within $boot_timeout s"
+		die "$name: qemu exited with status $status"
+	fi
+	[ -f "$scratch/status" ] ||
+		die "$name: the guest wrote no status (it did not reach or finish tests/kms/guest.sh)"
+	local guest_status
+	guest_status=$(cat "$scratch/status")
+	if [ "$guest_status" != 0 ]; then
+		echo "kms: $name: failed checks:" >&2
+		grep '^FAIL' "$scratch/results" >&2 || true
+		die "$name: the guest's checks exited $guest_status"
+	fi
+	echo "kms: $name: every check passed"
+}
+
+# 1. Debian 13: a chroot for apt, the kernel, and vkms built for it.
+if [ "$only" != bookworm ]; then
+	if [ ! -x "$chroot_dir/usr/bin/apt-get" ] || [ ! -f "$chroot_dir/.kms-complete" ]; then
+		rm -rf "$chroot_dir"
+		debootstrap --variant=minbase trixie "$chroot_dir" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
+			die "debootstrap trixie failed; see $cache/debootstrap.log"
+		touch "$chroot_dir/.kms-complete"
+		step "debootstrap trixie into $chroot_dir"
+	else
+		step "reuse the trixie chroot $chroot_dir"
+	fi
+	in_chroot() {
+		chroot "$chroot_dir" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"
+	}
+	in_chroot apt-get update -qq >"$cache/apt-trixie.log" 2>&1 ||
+		die "apt-get update in the chroot failed; see $cache/apt-trixie.log"
+	kpkg=$(in_chroot apt-cache depends linux-image-amd64 | sed -n 's/^  Depends: //p' | head -n1)
+	[ -n "$kpkg" ] || die "no linux-image-amd64 in trixie"
+	kver=${kpkg#linux-image-}
+	src=$(in_chroot apt-cache depends linux-source | sed -n 's/^  Depends: //p' | head -n1)
+	step "trixie's kernel is $kver ($src)"
+
+	kdir=$cache/trixie-kernel
+	mkdir -p "$kdir"
+	if [ ! -f "$kdir/$kver.done" ]; then
+		rm -rf "$chroot_dir/kms-dl"
+		mkdir -p "$chroot_dir/kms-dl"
+		in_chroot sh -c "cd /kms-dl && apt-get download -q $kpkg $src" >>"$cache/apt-trixie.log" 2>&1 ||
+			die "apt-get download $kpkg $src failed; see $cache/apt-trixie.log"
+		unpack_kernel "$kdir" "$chroot_dir"/kms-dl/linux-image-*.deb >/dev/null
+		step "downloaded and unpacked $kpkg"
+		# The headers (and the compiler they name) are installed in the chroot, not the host.
+		in_chroot apt-get install -y -q --no-install-recommends "linux-headers-$kver" make \
+			xz-utils >>"$cache/apt-trixie.log" 2>&1 ||
+			die "installing linux-headers-$kver in the chroot failed; see $cache/apt-trixie.log"
+		step "installed linux-headers-$kver in the chroot"
+		rm -rf "$chroot_dir/kms-src" "$chroot_dir/kms-vkms"
+		mkdir -p "$chroot_dir/kms-src"
+		dpkg -x "$chroot_dir"/kms-dl/"$src"_*.deb "$chroot_dir/kms-src"
+		tar -xJf "$chroot_dir"/kms-src/usr/src/"$src".tar.xz -C "$chroot_dir/kms-src" \
+			--wildcards "$src/drivers/gpu/drm/vkms/*"
+		mv "$chroot_dir/kms-src/$src/drivers/gpu/drm/vkms" "$chroot_dir/kms-vkms"
+		rm -rf "$chroot_dir/kms-src" "$chroot_dir/kms-dl"
+		step "extracted vkms's source from $src"
+		in_chroot make -C "/usr/src/linux-headers-$kver" M=/kms-vkms CONFIG_DRM_VKMS=m modules \
+			>"$cache/vkms-build.log" 2>&1 || die "building vkms failed; see $cache/vkms-build.log"
+		mkdir -p "$kdir/root/lib/modules/$kver/updates"
+		cp "$chroot_dir/kms-vkms/vkms.ko" "$kdir/root/lib/modules/$kver/updates/"
+		touch "$kdir/$kver.done"
+		step "built vkms for $kver out of tree"
+	else
+		step "reuse $kver and its vkms from $kdir"
+	fi
+	# 9p over virtio and the DRM drivers; udmabuf is built in (CONFIG_UDMABUF=y) on 6.12.
+	make_initramfs "$kdir/root" "$kver" "$cache/initramfs-trixie.gz" \
+		9pnet_virtio 9p virtio_pci drm_kms_helper vkms virtio_gpu udmabuf
+	step "initramfs for $kver"
+	boot trixie "$kdir/root/boot/vmlinuz-$kver" "$cache/initramfs-trixie.gz"
+	step "trixie boot"
+fi
+
+# 2. Debian 12: the host's archive, downloaded and unpacked; no vkms, no udmabuf.
+if [ "$only" != trixie ]; then
+	kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^  Depends: //p' | head -n1)
+	[ -n "$kpkg" ] || die "no linux-image-amd64 in the host's archive"
+	kver=${kpkg#linux-image-}
+	kdir=$cache/bookworm-kernel
+	mkdir -p "$kdir"
+	if [ ! -f "$kdir/$kver.done" ]; then
+		rm -f "$kdir"/*.deb
+		(cd "$kdir" && apt-get download -q "$kpkg" >"$cache/apt-bookworm.log" 2>&1) ||
+			die "apt-get download $kpkg failed; see $cache/apt-bookworm.log"
+		unpack_kernel "$kdir" "$kdir"/linux-image-*.deb >/dev/null
+		rm -f "$kdir"/*.deb
+		touch "$kdir/$kver.done"
+		step "downloaded and unpacked $kpkg"
+	else
+		step "reuse $kver from $kdir"
+	fi
+	make_initramfs "$kdir/root" "$kver" "$cache/initramfs-bookworm.gz" \
+		9pnet_virtio 9p virtio_pci drm_kms_helper virtio_gpu
+	step "initramfs for $kver"
+	boot bookworm "$kdir/root/boot/vmlinuz-$kver" "$cache/initramfs-bookworm.gz"
+	step "bookworm boot"
+fi
+
+echo "kms: every boot passed in $(($(date +%s) - start)) s"
