@@ -38,8 +38,8 @@
  * handles it imports on its descriptor; a shared one would close ours) and offers:
  *   dumb  for surfaces with scanout usage and no GPU usage, when the device is a display
  *         (primary) node: a dumb buffer of the display device, exported read-write;
- *   gbm   for surfaces with GPU usage: a GBM buffer object on the device's render node (or
- *         the primary node when there is none), exported read-write as its first export
+ *   gbm   for surfaces with GPU usage: a GBM buffer object on the device's render node (a
+ *         device without one has no GPU), exported read-write as its first export
  *         (the kernel caches a buffer's dma-buf: a later read-write export stays read-only).
  * Each is probed once (a small buffer allocated, exported and mapped writable) and offered
  * only when the probe passed; GBM is probed when the event loop first runs, not inside
@@ -282,22 +282,16 @@ static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
 			IOSURFACE_ALLOCATOR_GBM);
 }
 
-/* The GBM device, on the render node of the compositor's device when it has one. */
+/* The GBM device, on the render node of the compositor's device. */
 static bool gbm_open(struct ios_server *server) {
-	int fd = -1;
 	char *render = drmGetRenderDeviceNameFromFd(server->drm_fd);
-	if (render != NULL) {
-		fd = open(render, O_RDWR | O_CLOEXEC);
-		if (fd < 0) {
-			wlr_log_errno(WLR_INFO, "iosurface: cannot open %s", render);
-		}
-		free(render);
+	if (render == NULL) {
+		return false;
 	}
+	int fd = open(render, O_RDWR | O_CLOEXEC);
+	free(render);
 	if (fd < 0) {
-		fd = fcntl(server->drm_fd, F_DUPFD_CLOEXEC, 0);
-		if (fd < 0) {
-			return false;
-		}
+		return false;
 	}
 	server->gbm = gbm_create_device(fd);
 	if (server->gbm == NULL) {
@@ -323,7 +317,7 @@ static void probe_gbm(void *data) {
 	const char *why = NULL;
 	int err = 0;
 	if (!gbm_open(server)) {
-		why = "gbm_create_device failed";
+		why = "cannot open the render node or create a GBM device on it";
 		err = errno;
 	} else {
 		struct gbm_bo *bo = gbm_bo_create(server->gbm, PROBE_SIZE, PROBE_SIZE,
@@ -385,17 +379,17 @@ bool ios_alloc_init(struct ios_server *server) {
 		wlr_log(WLR_INFO, "iosurface: DRM allocation turned off; every surface uses memfd");
 		return false;
 	}
-	if (server->options.drm_fd > 0) {
+	if (path != NULL) {
+		server->drm_fd = open(path, O_RDWR | O_CLOEXEC);
+		if (server->drm_fd < 0) {
+			wlr_log_errno(WLR_ERROR, "iosurface: cannot open %s; every surface uses memfd", path);
+			return false;
+		}
+	} else if (server->options.drm_fd > 0) {
 		server->drm_fd = reopen_device(server->options.drm_fd);
 		if (server->drm_fd < 0) {
 			wlr_log_errno(WLR_ERROR, "iosurface: cannot open the compositor's DRM device "
 					"(descriptor %d); every surface uses memfd", server->options.drm_fd);
-			return false;
-		}
-	} else if (path != NULL) {
-		server->drm_fd = open(path, O_RDWR | O_CLOEXEC);
-		if (server->drm_fd < 0) {
-			wlr_log_errno(WLR_ERROR, "iosurface: cannot open %s; every surface uses memfd", path);
 			return false;
 		}
 	} else {
@@ -421,10 +415,19 @@ bool ios_alloc_init(struct ios_server *server) {
 		wlr_log(WLR_INFO, "iosurface: dumb allocation for scanout usage");
 	}
 #if IOS_HAVE_GBM
-	struct wl_event_loop *loop = wl_display_get_event_loop(server->base.display);
-	server->gbm_probe = wl_event_loop_add_idle(loop, probe_gbm, server);
-	if (server->gbm_probe == NULL) {
-		wlr_log(WLR_ERROR, "iosurface: cannot schedule the GBM probe; no GBM allocator");
+	// GBM needs a render node: a device without one (vkms, a display-only card) has no GPU,
+	// and Mesa would only make dumb buffers there, at the cost of loading a software driver
+	// at every start (about a second in the test VM).
+	char *render = drmGetRenderDeviceNameFromFd(server->drm_fd);
+	if (render == NULL) {
+		wlr_log(WLR_INFO, "iosurface: no GBM allocator: the DRM device has no render node");
+	} else {
+		free(render);
+		struct wl_event_loop *loop = wl_display_get_event_loop(server->base.display);
+		server->gbm_probe = wl_event_loop_add_idle(loop, probe_gbm, server);
+		if (server->gbm_probe == NULL) {
+			wlr_log(WLR_ERROR, "iosurface: cannot schedule the GBM probe; no GBM allocator");
+		}
 	}
 #else
 	wlr_log(WLR_INFO, "iosurface: built without GBM");
