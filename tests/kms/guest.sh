@@ -121,9 +121,6 @@ if [ -n "$vkms" ]; then
 	probe_show "vkms: memfd surface, $expect" "$vkms" "$expect" --usage cpu --crc "$(crc_dir "$vkms")"
 	probe_show "vkms: scanout-usage surface, direct" "$vkms" direct --usage scanout \
 		--crc "$(crc_dir "$vkms")"
-	# GPU usage: GBM on vkms's own node (Mesa's kms_swrast makes dumb buffers).
-	probe_show "vkms: gpu-usage surface, direct" "$vkms" direct --usage gpu \
-		--crc "$(crc_dir "$vkms")"
 fi
 if [ -n "$virtio" ]; then
 	# virtio-gpu imports no foreign dma-buf: a memfd surface is composited; a dumb buffer of
