@@ -85,6 +85,13 @@ compositor_stop() {
 	wait "$comp_pid"
 }
 
+fd_list() {
+	local fd
+	for fd in /proc/"$comp_pid"/fd/*; do
+		readlink "$fd"
+	done | sed 's/\[[0-9]*\]$//' | sort | uniq -c
+}
+
 # One probe run: the probe's own checks, and what --debug-scanout printed meanwhile.
 probe_show() {
 	local name=$1 card=$2 expect=$3
@@ -96,9 +103,15 @@ probe_show() {
 		return
 	fi
 	local log=$out/probe-$comp_n.log status=0
+	# What the compositor holds before and after a client came and went, for the record.
+	fd_list >"$out/fds-before-$comp_n"
 	timeout $((30 * KMS_FACTOR)) "$probe" show --card "$card" --expect "$expect" "$@" \
 		>"$log" 2>&1 || status=$?
+	sleep 1
+	fd_list >"$out/fds-after-$comp_n"
 	compositor_stop
+	diff "$out/fds-before-$comp_n" "$out/fds-after-$comp_n" | grep '^[<>]' |
+		sed 's/^/  compositor descriptors, before < > after the client: /' 
 	sed "s/^/  probe: /" "$log"
 	grep -E 'scanout|Failed|iosurface:' "$comp_log" | sort | uniq -c | sort -rn | head -n 8 |
 		sed "s/^/  compositor: /"
