@@ -170,8 +170,8 @@ static bool simple_format(const struct ios_layout *l) {
  * A dumb buffer of the display device, exported read-write. The GEM handle is closed at
  * once: the dma-buf keeps the buffer alive, and the handle would only cost the module's file.
  */
-static int dumb_create(int drm_fd, uint32_t width, uint32_t height, uint32_t bpp,
-		uint32_t *pitch, uint64_t *size) {
+static int dumb_create(int drm_fd, uint32_t width, uint32_t height, uint32_t bpp, uint32_t *pitch,
+		uint64_t *size) {
 	struct drm_mode_create_dumb create = { .width = width, .height = height, .bpp = bpp };
 	if (drmIoctl(drm_fd, DRM_IOCTL_MODE_CREATE_DUMB, &create) != 0) {
 		return -1;
@@ -203,8 +203,8 @@ static bool alloc_dumb(struct ios_server *server, struct ios_surface *surface) {
 	int fd = dumb_create(server->drm_fd, l->width, l->height, l->bytes_per_element * 8, &pitch,
 			&size);
 	if (fd < 0) {
-		log_fallback(server, FALLBACK_DUMB_FAILED, "dumb buffer %ux%u failed (%s): memfd",
-				l->width, l->height, strerror(errno));
+		log_fallback(server, FALLBACK_DUMB_FAILED, "dumb buffer %ux%u failed (%s): memfd", l->width,
+				l->height, strerror(errno));
 		return false;
 	}
 	return adopt_dmabuf(server, surface, fd, pitch, size, DRM_FORMAT_MOD_LINEAR,
@@ -254,8 +254,7 @@ static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
 	struct ios_layout *l = &surface->layout;
 	if (!simple_format(l)) {
 		log_fallback(server, FALLBACK_GBM_FORMAT,
-				"GPU usage with a planar or offset layout (format %#x): memfd, not GBM",
-				l->format);
+				"GPU usage with a planar or offset layout (format %#x): memfd, not GBM", l->format);
 		return false;
 	}
 	uint32_t flags = GBM_BO_USE_LINEAR | GBM_BO_USE_RENDERING;
@@ -274,8 +273,8 @@ static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
 	int err = errno;
 	gbm_bo_destroy(bo);
 	if (fd < 0) {
-		log_fallback(server, FALLBACK_GBM_FAILED, "read-write export of a GBM buffer failed "
-				"(%s): memfd", strerror(err));
+		log_fallback(server, FALLBACK_GBM_FAILED,
+				"read-write export of a GBM buffer failed (%s): memfd", strerror(err));
 		return false;
 	}
 	return adopt_dmabuf(server, surface, fd, stride, (uint64_t)stride * l->height, modifier,
@@ -320,8 +319,8 @@ static void probe_gbm(void *data) {
 		why = "cannot open the render node or create a GBM device on it";
 		err = errno;
 	} else {
-		struct gbm_bo *bo = gbm_bo_create(server->gbm, PROBE_SIZE, PROBE_SIZE,
-				GBM_FORMAT_XRGB8888, GBM_BO_USE_LINEAR | GBM_BO_USE_RENDERING);
+		struct gbm_bo *bo = gbm_bo_create(server->gbm, PROBE_SIZE, PROBE_SIZE, GBM_FORMAT_XRGB8888,
+				GBM_BO_USE_LINEAR | GBM_BO_USE_RENDERING);
 		if (bo == NULL) {
 			why = "gbm_bo_create failed";
 			err = errno;
@@ -371,8 +370,9 @@ bool ios_alloc_init(struct ios_server *server) {
 	server->allocators = 1u << IOSURFACE_ALLOCATOR_MEMFD;
 	server->udmabuf_fd = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	if (server->udmabuf_fd < 0) {
-		wlr_log(WLR_INFO, "iosurface: no /dev/udmabuf (%s): memfd surfaces have no dma-buf, "
-				"so they are composited, never scanned out", strerror(errno));
+		wlr_log(WLR_INFO,
+				"iosurface: no /dev/udmabuf (%s): memfd surfaces are composited, never scanned out",
+				strerror(errno));
 	}
 	const char *path = server->options.drm_device;
 	if (path != NULL && path[0] == '\0') {
@@ -388,13 +388,14 @@ bool ios_alloc_init(struct ios_server *server) {
 	} else if (server->options.drm_fd > 0) {
 		server->drm_fd = reopen_device(server->options.drm_fd);
 		if (server->drm_fd < 0) {
-			wlr_log_errno(WLR_ERROR, "iosurface: cannot open the compositor's DRM device "
-					"(descriptor %d); every surface uses memfd", server->options.drm_fd);
+			wlr_log_errno(WLR_ERROR,
+					"iosurface: cannot reopen the compositor's DRM device (descriptor %d); memfd only",
+					server->options.drm_fd);
 			return false;
 		}
 	} else {
-		wlr_log(WLR_INFO, "iosurface: the compositor named no DRM device; every surface uses "
-				"memfd");
+		wlr_log(WLR_INFO,
+				"iosurface: the compositor named no DRM device; every surface uses memfd");
 		return false;
 	}
 	drmVersionPtr version = drmGetVersion(server->drm_fd);
@@ -476,8 +477,8 @@ bool ios_alloc_surface(struct ios_server *server, struct ios_surface *surface) {
 	if (wants_gpu && !has_gbm) {
 		log_fallback(server, FALLBACK_NO_GBM, "GPU usage asked, no GBM allocator: memfd");
 	} else if (wants_scanout && !has_dumb && !has_gbm) {
-		log_fallback(server, FALLBACK_NO_DUMB, "scanout usage asked, no dumb or GBM allocator: "
-				"memfd%s", server->udmabuf_fd >= 0 ? " (scanned out through udmabuf)" : "");
+		log_fallback(server, FALLBACK_NO_DUMB, "scanout usage, no dumb or GBM allocator: memfd%s",
+				server->udmabuf_fd >= 0 ? " (a dma-buf through udmabuf)" : "");
 	}
 	return alloc_memfd(surface);
 }
@@ -509,8 +510,9 @@ bool ios_alloc_get_dmabuf(struct ios_surface *surface, struct wlr_dmabuf_attribu
 			surface->dmabuf_fd = ioctl(server->udmabuf_fd, UDMABUF_CREATE, &create);
 			if (surface->dmabuf_fd < 0) {
 				ios_server_release_fds(server, 1);
-				log_fallback(server, FALLBACK_UDMABUF, "UDMABUF_CREATE failed (%s): memfd "
-						"surfaces are composited", strerror(errno));
+				log_fallback(server, FALLBACK_UDMABUF,
+						"UDMABUF_CREATE failed (%s): memfd surfaces are composited",
+						strerror(errno));
 				return false;
 			}
 			surface->fds++;
