@@ -9,8 +9,12 @@ cd "$(dirname "$0")/.."
 
 start=$(date +%s)
 echo "kms: installing the VM's tools"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-	qemu-system-x86 busybox-static cpio kmod debootstrap xz-utils >/dev/null
+tools=(qemu-system-x86 busybox-static cpio kmod debootstrap xz-utils)
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y -q --no-install-recommends "${tools[@]}" >/dev/null; then
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${tools[@]}" >/dev/null
+fi
 echo "kms: tools installed in $(($(date +%s) - start)) s"
 
 # The guest runs the host's build through 9p: build it here, never while the VM runs.

@@ -162,8 +162,8 @@ struct plane_fb {
 };
 
 static uint32_t plane_type(int fd, uint32_t plane_id) {
-	drmModeObjectPropertiesPtr props =
-			drmModeObjectGetProperties(fd, plane_id, DRM_MODE_OBJECT_PLANE);
+	drmModeObjectPropertiesPtr props = drmModeObjectGetProperties(fd, plane_id,
+			DRM_MODE_OBJECT_PLANE);
 	uint32_t type = UINT32_MAX;
 	for (uint32_t i = 0; props != NULL && i < props->count_props; i++) {
 		drmModePropertyPtr prop = drmModeGetProperty(fd, props->props[i]);
@@ -277,8 +277,8 @@ static uint64_t plane_fb_wrong(const struct plane_fb *fb, uint32_t w, uint32_t h
 			}
 		}
 	}
-	return wrong + (uint64_t)w * h - (uint64_t)(w < fb->width ? w : fb->width) *
-			(h < fb->height ? h : fb->height);
+	return wrong + (uint64_t)w * h -
+			(uint64_t)(w < fb->width ? w : fb->width) * (h < fb->height ? h : fb->height);
 }
 
 /*

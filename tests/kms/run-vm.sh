@@ -80,6 +80,11 @@ fi
 [ -x "$compositor" ] || die "no compositor at $compositor (build first, or --compositor PATH)"
 [ -x "$builddir/tests/kms/kms-probe" ] || die "no $builddir/tests/kms/kms-probe (build first)"
 
+# The first dependency in apt-cache depends' output (a metapackage's target).
+first_depends() {
+	printf '%s\n' "$1" | sed -n 's/^  Depends: //p' | sed -n 1p
+}
+
 # Extracts a kernel package into $1/root, with a lib link where the modules live under usr/lib,
 # and prints the kernel release.
 unpack_kernel() {
@@ -155,20 +160,25 @@ boot() {
 		-virtfs local,path="$root",mount_tag=clone,security_model=none,multidevs=remap \
 		-virtfs local,path="$scratch",mount_tag=scratch,security_model=none,multidevs=remap \
 		</dev/null 2>&1 | tee "$scratch/console.log" | sed -u "s/^/[$name] /" || status=$?
-	if [ "$status" -ne 0 ]; then
-		[ "$status" -eq 124 ] && die "$name: the VM did not finish within $limit s"
-		die "$name: qemu exited with status $status"
-	fi
-	[ -f "$scratch/status" ] ||
-		die "$name: the guest wrote no status (it did not reach or finish tests/kms/guest.sh)"
-	local guest_status
-	guest_status=$(cat "$scratch/status")
-	if [ "$guest_status" != 0 ]; then
+	# A failed boot is reported and the next one still runs; the leg fails at the end.
+	if [ "$status" -eq 124 ]; then
+		boot_failed "$name" "the VM did not finish within $limit s"
+	elif [ "$status" -ne 0 ]; then
+		boot_failed "$name" "qemu exited with status $status"
+	elif [ ! -f "$scratch/status" ]; then
+		boot_failed "$name" "the guest wrote no status (it did not reach or finish guest.sh)"
+	elif [ "$(cat "$scratch/status")" != 0 ]; then
 		echo "kms: $name: failed checks:" >&2
 		grep '^FAIL' "$scratch/results" >&2 || true
-		die "$name: the guest's checks exited $guest_status"
+		boot_failed "$name" "$(cat "$scratch/status") check(s) failed"
+	else
+		echo "kms: $name: every check passed"
 	fi
-	echo "kms: $name: every check passed"
+}
+failures=()
+boot_failed() {
+	echo "kms: FAILED: $1: $2" >&2
+	failures+=("$1: $2")
 }
 
 # 1. Debian 13: a chroot for apt, the kernel, and vkms built for it.
@@ -188,10 +198,10 @@ if [ "$only" != bookworm ]; then
 	}
 	in_chroot apt-get update -qq >"$cache/apt-trixie.log" 2>&1 ||
 		die "apt-get update in the chroot failed; see $cache/apt-trixie.log"
-	kpkg=$(in_chroot apt-cache depends linux-image-amd64 | sed -n 's/^  Depends: //p' | head -n1)
+	kpkg=$(first_depends "$(in_chroot apt-cache depends linux-image-amd64)")
 	[ -n "$kpkg" ] || die "no linux-image-amd64 in trixie"
 	kver=${kpkg#linux-image-}
-	src=$(in_chroot apt-cache depends linux-source | sed -n 's/^  Depends: //p' | head -n1)
+	src=$(first_depends "$(in_chroot apt-cache depends linux-source)")
 	step "trixie's kernel is $kver ($src)"
 
 	kdir=$cache/trixie-kernel
@@ -238,7 +248,7 @@ fi
 
 # 2. Debian 12: the host's archive, downloaded and unpacked; no vkms, no udmabuf.
 if [ "$only" != trixie ]; then
-	kpkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^  Depends: //p' | head -n1)
+	kpkg=$(first_depends "$(apt-cache depends linux-image-amd64)")
 	[ -n "$kpkg" ] || die "no linux-image-amd64 in the host's archive"
 	kver=${kpkg#linux-image-}
 	kdir=$cache/bookworm-kernel
@@ -265,4 +275,9 @@ if [ "$only" != trixie ]; then
 	step "bookworm boot"
 fi
 
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "kms: FAILED after $(($(date +%s) - start)) s:" >&2
+	printf 'kms:   %s\n' "${failures[@]}" >&2
+	exit 1
+fi
 echo "kms: every boot passed in $(($(date +%s) - start)) s"
