@@ -209,15 +209,25 @@ if [ "$only" != bookworm ]; then
 	if [ ! -f "$kdir/$kver.done" ]; then
 		rm -rf "$chroot_dir/kms-dl"
 		mkdir -p "$chroot_dir/kms-dl"
-		in_chroot sh -c "cd /kms-dl && apt-get download -q $kpkg $src" >>"$cache/apt-trixie.log" 2>&1 ||
-			die "apt-get download $kpkg $src failed; see $cache/apt-trixie.log"
+		# The headers' packages are unpacked, not installed: installing them would install the
+		# kernel image in the chroot too, and build an initrd for it. Their tools' libraries
+		# and the compiler they name are installed.
+		hdeps=$(in_chroot apt-cache depends "linux-headers-$kver")
+		hpkgs="linux-headers-$kver $(printf '%s\n' "$hdeps" |
+			sed -n 's/^ *|\{0,1\}Depends: \(linux-\(headers\|kbuild\)-.*\)$/\1/p' | tr '\n' ' ')"
+		gcc=$(printf '%s\n' "$hdeps" | sed -n 's/^ *Depends: \(gcc-[0-9]*\)$/\1/p' | sed -n 1p)
+		in_chroot sh -c "cd /kms-dl && apt-get download -q $kpkg $src $hpkgs" \
+			>>"$cache/apt-trixie.log" 2>&1 ||
+			die "apt-get download $kpkg $src $hpkgs failed; see $cache/apt-trixie.log"
 		unpack_kernel "$kdir" "$chroot_dir"/kms-dl/linux-image-*.deb >/dev/null
-		step "downloaded and unpacked $kpkg"
-		# The headers (and the compiler they name) are installed in the chroot, not the host.
-		in_chroot apt-get install -y -q --no-install-recommends "linux-headers-$kver" make \
-			xz-utils >>"$cache/apt-trixie.log" 2>&1 ||
-			die "installing linux-headers-$kver in the chroot failed; see $cache/apt-trixie.log"
-		step "installed linux-headers-$kver in the chroot"
+		step "downloaded $kpkg $src $hpkgs; unpacked the kernel"
+		in_chroot apt-get install -y -q --no-install-recommends "${gcc:-gcc}" make xz-utils \
+			libelf1t64 libssl3t64 pahole >>"$cache/apt-trixie.log" 2>&1 ||
+			die "installing ${gcc:-gcc} in the chroot failed; see $cache/apt-trixie.log"
+		for pkg in $hpkgs; do
+			dpkg -x "$chroot_dir"/kms-dl/"${pkg}"_*.deb "$chroot_dir"
+		done
+		step "installed ${gcc:-gcc} and unpacked linux-headers-$kver in the chroot"
 		rm -rf "$chroot_dir/kms-src" "$chroot_dir/kms-vkms"
 		mkdir -p "$chroot_dir/kms-src"
 		dpkg -x "$chroot_dir"/kms-dl/"$src"_*.deb "$chroot_dir/kms-src"
