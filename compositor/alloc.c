@@ -115,6 +115,7 @@ enum {
 	FALLBACK_NO_GBM = 1u << 5,
 	FALLBACK_UDMABUF = 1u << 6,
 	FALLBACK_NO_UDMABUF = 1u << 7,
+	FALLBACK_LAYOUT = 1u << 8,
 };
 
 static bool alloc_memfd(struct ios_surface *surface) {
@@ -134,12 +135,23 @@ static bool alloc_memfd(struct ios_surface *surface) {
 	return true;
 }
 
-/* A dma-buf allocation's result: its descriptor, pitch and size become the surface's. */
+/*
+ * A dma-buf allocation's result becomes the surface's memory when it has the layout computed
+ * for the surface: its rows bytes_per_row apart and at least alloc_size bytes. The layout is
+ * what the client asked for and what its quota was charged with; a buffer that differs is
+ * refused (the surface falls back to memfd), never described otherwise.
+ */
 static bool adopt_dmabuf(struct ios_server *server, struct ios_surface *surface, int fd,
-		uint32_t pitch, uint64_t size, uint64_t modifier, enum iosurface_allocator allocator) {
-	if (size > server->limits.max_alloc_size || size > UINT32_MAX) {
-		wlr_log(WLR_INFO, "iosurface: a %ux%u buffer takes %llu bytes, above the limit; memfd",
-				surface->layout.width, surface->layout.height, (unsigned long long)size);
+		uint32_t pitch, uint64_t modifier, enum iosurface_allocator allocator) {
+	const struct ios_layout *l = &surface->layout;
+	// The kernel's size of the buffer, page-rounded, whatever the allocator computed.
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (pitch != l->bytes_per_row || size < (off_t)l->alloc_size) {
+		log_fallback(server, FALLBACK_LAYOUT,
+				"a %ux%u %s buffer has %u bytes per row and %lld bytes, the layout %u and %u: "
+				"memfd",
+				l->width, l->height, allocator == IOSURFACE_ALLOCATOR_GBM ? "GBM" : "dumb", pitch,
+				(long long)size, l->bytes_per_row, l->alloc_size);
 		close(fd);
 		return false;
 	}
@@ -148,11 +160,8 @@ static bool adopt_dmabuf(struct ios_server *server, struct ios_surface *surface,
 		close(fd);
 		return false;
 	}
-	// The buffer's own pitch wins over the computed one; the description tells the client.
-	surface->layout.bytes_per_row = pitch;
-	surface->layout.alloc_size = (uint32_t)size;
 	surface->fd = fd;
-	surface->mem_size = (uint32_t)size;
+	surface->mem_size = l->alloc_size;
 	surface->modifier = modifier;
 	surface->seed_offset = 0;
 	surface->allocator = allocator;
@@ -191,7 +200,7 @@ static int dumb_create(int drm_fd, uint32_t width, uint32_t height, uint32_t bpp
 }
 
 static bool alloc_dumb(struct ios_server *server, struct ios_surface *surface) {
-	struct ios_layout *l = &surface->layout;
+	const struct ios_layout *l = &surface->layout;
 	if (!simple_format(l)) {
 		log_fallback(server, FALLBACK_DUMB_FORMAT,
 				"scanout usage with a planar or offset layout (format %#x): memfd, not dumb",
@@ -207,7 +216,7 @@ static bool alloc_dumb(struct ios_server *server, struct ios_surface *surface) {
 				l->height, strerror(errno));
 		return false;
 	}
-	return adopt_dmabuf(server, surface, fd, pitch, size, DRM_FORMAT_MOD_LINEAR,
+	return adopt_dmabuf(server, surface, fd, pitch, DRM_FORMAT_MOD_LINEAR,
 			IOSURFACE_ALLOCATOR_DUMB);
 }
 
@@ -251,7 +260,7 @@ static int gbm_bo_export_rw(struct ios_server *server, struct gbm_bo *bo) {
 }
 
 static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
-	struct ios_layout *l = &surface->layout;
+	const struct ios_layout *l = &surface->layout;
 	if (!simple_format(l)) {
 		log_fallback(server, FALLBACK_GBM_FORMAT,
 				"GPU usage with a planar or offset layout (format %#x): memfd, not GBM", l->format);
@@ -277,8 +286,7 @@ static bool alloc_gbm(struct ios_server *server, struct ios_surface *surface) {
 				"read-write export of a GBM buffer failed (%s): memfd", strerror(err));
 		return false;
 	}
-	return adopt_dmabuf(server, surface, fd, stride, (uint64_t)stride * l->height, modifier,
-			IOSURFACE_ALLOCATOR_GBM);
+	return adopt_dmabuf(server, surface, fd, stride, modifier, IOSURFACE_ALLOCATOR_GBM);
 }
 
 /* The GBM device, on the render node of the compositor's device. */
