@@ -61,23 +61,12 @@ static void buffer_destroy(struct wlr_buffer *wlr_buffer) {
 static bool buffer_get_dmabuf(struct wlr_buffer *wlr_buffer,
 		struct wlr_dmabuf_attributes *attribs) {
 	struct ios_buffer *buffer = buffer_from_wlr(wlr_buffer);
-	struct ios_surface *surface = buffer->surface;
 	// A dma-buf carries no access mode: whoever imports it may write (a capture, say), so a
 	// read-only holder's buffer offers none.
-	if (surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD || buffer->read_only) {
+	if (buffer->read_only) {
 		return false;
 	}
-	*attribs = (struct wlr_dmabuf_attributes){
-		.width = (int32_t)surface->layout.width,
-		.height = (int32_t)surface->layout.height,
-		.format = surface->layout.format,
-		.modifier = surface->modifier,
-		.n_planes = 1,
-	};
-	attribs->offset[0] = 0;
-	attribs->stride[0] = surface->layout.bytes_per_row;
-	attribs->fd[0] = surface->fd;
-	return true;
+	return ios_alloc_get_dmabuf(buffer->surface, attribs);
 }
 
 static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags, void **data,
@@ -90,10 +79,11 @@ static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t
 		return false;
 	}
 	struct ios_surface *surface = buffer->surface;
-	char *map = ios_surface_map(surface);
+	char *map = ios_alloc_map(surface);
 	if (map == NULL) {
 		return false;
 	}
+	ios_alloc_begin_access(surface);
 	*data = map + surface->layout.offset;
 	*format = surface->layout.format;
 	*stride = surface->layout.bytes_per_row;
@@ -101,7 +91,7 @@ static bool buffer_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t
 }
 
 static void buffer_end_data_ptr_access(struct wlr_buffer *wlr_buffer) {
-	// The mapping lives as long as the surface; nothing to undo.
+	ios_alloc_end_access(buffer_from_wlr(wlr_buffer)->surface);
 }
 
 static const struct wlr_buffer_impl buffer_impl = {

@@ -59,8 +59,11 @@ struct ios_server {
 	uint32_t fds_per_process; /* the share of fd_budget one client process may hold */
 
 	char *drm_device;
-	int drm_fd;
+	int drm_fd; /* the module's own descriptor of the compositor's DRM device */
+	int udmabuf_fd; /* /dev/udmabuf, or -1 */
 	struct gbm_device *gbm;
+	struct wl_event_source *gbm_probe; /* until the GBM probe ran */
+	uint32_t alloc_logged; /* allocation fallbacks already logged */
 
 	struct wl_listener display_destroy;
 };
@@ -147,6 +150,8 @@ struct ios_surface {
 	uint64_t mem_key; /* st_ino of a memfd surface's memory, in memory_by_inode; 0: none */
 	/* For dma-buf surfaces the seed lives in a memfd of its own (memory 1). */
 	int seed_fd;
+	/* memfd surfaces: their udmabuf, made when first asked for a dma-buf; else -1. */
+	int dmabuf_fd;
 	uint32_t seed_offset;
 	void *map; /* the compositor's mapping of the pixels, made on first display */
 
@@ -295,7 +300,6 @@ void ios_surface_ref(struct ios_surface *surface);
 void ios_surface_unref(struct ios_surface *surface);
 void ios_surface_update_state(struct ios_surface *surface);
 bool ios_surface_empty(struct ios_surface *surface);
-void *ios_surface_map(struct ios_surface *surface);
 void ios_surface_detach_server(struct ios_surface *surface);
 
 /* params.c */
@@ -323,6 +327,17 @@ bool ios_alloc_init(struct ios_server *server);
 void ios_alloc_finish(struct ios_server *server);
 bool ios_alloc_surface(struct ios_server *server, struct ios_surface *surface);
 void ios_alloc_free(struct ios_surface *surface);
+/*
+ * The surface as a dma-buf, whatever its allocator (a memfd through /dev/udmabuf); false when
+ * it has none. The descriptor stays the surface's.
+ */
+struct wlr_dmabuf_attributes;
+bool ios_alloc_get_dmabuf(struct ios_surface *surface, struct wlr_dmabuf_attributes *attribs);
+/* The compositor's read-write mapping of the pixels, whatever the allocator; NULL on error. */
+void *ios_alloc_map(struct ios_surface *surface);
+/* Brackets CPU access to a mapped dma-buf surface (DMA_BUF_IOCTL_SYNC); no-ops for memfd. */
+void ios_alloc_begin_access(struct ios_surface *surface);
+void ios_alloc_end_access(struct ios_surface *surface);
 int ios_memfd_create_sealed(const char *name, size_t size, bool future_write_seal, void **map);
 
 /* buffer.c */

@@ -192,6 +192,7 @@ static struct ios_surface *surface_new(struct ios_server *server, const struct i
 	surface->flags = flags;
 	surface->fd = -1;
 	surface->seed_fd = -1;
+	surface->dmabuf_fd = -1;
 	surface->purgeable = IOSURFACE_V1_PURGEABLE_NON_VOLATILE;
 	surface->published_purgeable = surface->purgeable;
 	wl_list_init(&surface->handles);
@@ -329,19 +330,6 @@ bool ios_surface_empty(struct ios_surface *surface) {
 		iosurface_v1_send_emptied(h->resource);
 	}
 	return true;
-}
-
-void *ios_surface_map(struct ios_surface *surface) {
-	if (surface->map == NULL && surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
-		void *map = mmap(NULL, surface->layout.alloc_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				surface->fd, 0);
-		if (map == MAP_FAILED) {
-			wlr_log_errno(WLR_ERROR, "iosurface: cannot map surface %u", surface->id);
-			return NULL;
-		}
-		surface->map = map;
-	}
-	return surface->map;
 }
 
 /* ---- Holders ---- */

@@ -35,7 +35,7 @@ static void print_usage(FILE *f, const char *program) {
 			"      --max-ports N          live ports one client may have issued (0: 4096)\n"
 			"      --allow-global-lookup  allow lookup of surfaces by global id (insecure)\n"
 			"      --no-gbm               allocate every surface in memfd, never with GBM\n"
-			"      --drm-device PATH      render node for GBM allocation\n"
+			"      --drm-device PATH      DRM device for allocation (default: the backend's)\n"
 			"      --debug-scanout        print what each output commit shows\n"
 			"      --debug-outputs        on SIGUSR2 also add a headless output, or remove the last\n"
 			"  -v, --verbose              log more (twice: debug)\n"

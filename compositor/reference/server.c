@@ -319,9 +319,15 @@ bool server_start(struct server *server, const struct options *options) {
 	server->new_input.notify = input_handle_new;
 	wl_signal_add(&server->backend->events.new_input, &server->new_input);
 
-	// The iosurface_manager_v1 global; it frees itself with the display.
+	// The iosurface_manager_v1 global; it frees itself with the display. Its DRM device is
+	// the one the backend displays on, else the renderer's (none when headless with pixman).
+	struct iosurface_server_options iosurface_options = options->iosurface;
+	iosurface_options.drm_fd = wlr_backend_get_drm_fd(server->backend);
+	if (iosurface_options.drm_fd < 0) {
+		iosurface_options.drm_fd = wlr_renderer_get_drm_fd(server->renderer);
+	}
 	server->iosurface = iosurface_server_create(server->display, server->renderer,
-			&options->iosurface);
+			&iosurface_options);
 	if (server->iosurface == NULL) {
 		wlr_log(WLR_ERROR, "Cannot create the iosurface_manager_v1 global");
 		return false;

@@ -796,7 +796,28 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 	}
 	int argc = wrapper_words(wrapper, argv, 32);
 	argv[argc++] = path;
-	argv[argc++] = "--headless";
+	// HARNESS_BACKEND=drm: the wlroots backend to run on (tests/kms/ runs the suite on KMS).
+	const char *backend = getenv("HARNESS_BACKEND");
+	if (backend == NULL || backend[0] == '\0') {
+		backend = "headless";
+	}
+	// A DRM card has one master, and only a headless output takes --size: a compositor
+	// started while another runs, or one asking for a size, runs headless, and says so.
+	if (strcmp(backend, "headless") != 0) {
+		const char *why = hc->next != NULL ? "another compositor holds the card" : NULL;
+		for (int i = 0; i < extra; i++) {
+			if (strcmp(extra_args[i], "--size") == 0) {
+				why = "--size asks for a headless output";
+			}
+		}
+		if (why != NULL) {
+			fprintf(stderr, "harness: compositor on headless, not %s: %s\n", backend, why);
+			backend = "headless";
+		}
+	}
+	if (strcmp(backend, "headless") == 0) {
+		argv[argc++] = "--headless";
+	}
 	argv[argc++] = "--socket";
 	argv[argc++] = hc->socket;
 	for (int i = 0; i < extra; i++) {
@@ -821,7 +842,8 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 	}
 	char *xdg_entry = xasprintf("XDG_RUNTIME_DIR=%s", hc->runtime_dir);
 	envp[n++] = xdg_entry;
-	envp[n++] = "WLR_BACKENDS=headless";
+	char *backend_entry = xasprintf("WLR_BACKENDS=%s", backend);
+	envp[n++] = backend_entry;
 	envp[n++] = "WLR_RENDERER=pixman";
 	envp[n++] = "WLR_LIBINPUT_NO_DEVICES=1";
 	envp[n] = NULL;
@@ -830,6 +852,7 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 		int err = errno;
 		free(envp);
 		free(xdg_entry);
+		free(backend_entry);
 		free(argv);
 		free(wrapper);
 		free(socket_path);
@@ -839,6 +862,7 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 	pid_t pid = spawn_process(argv, envp, hc->stdout_path, NULL);
 	free(envp);
 	free(xdg_entry);
+	free(backend_entry);
 	free(argv);
 	free(wrapper);
 	if (pid < 0) {

@@ -82,8 +82,17 @@ struct iosurface_server_options {
 	 */
 	uint32_t max_ports_per_client;
 	/**
-	 * DRM render node for GBM allocation of surfaces with GPU or scanout usage. NULL: the
-	 * first render node, if any; "": never use GBM.
+	 * The compositor's DRM device, for allocation: a descriptor of the node the backend
+	 * displays on (wlr_backend_get_drm_fd(); a primary node gives dumb buffers for scanout
+	 * usage, and GBM on its render node) or of the renderer's node (wlr_renderer_get_drm_fd():
+	 * GBM). The module opens the device anew and keeps nothing of the descriptor, which stays
+	 * the caller's. 0 or negative: none (a zero-initialised struct names no device; a device
+	 * that is descriptor 0 is passed as a dup()). The module never scans /dev/dri.
+	 */
+	int drm_fd;
+	/**
+	 * A DRM device node to open instead of drm_fd, e.g. from the command line. NULL: use
+	 * drm_fd; "": no DRM allocation at all (every surface memfd, udmabuf still used).
 	 */
 	const char *drm_device;
 };

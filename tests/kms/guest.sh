@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Runs inside the KMS test VM (tests/kms/init.sh starts it in a chroot of the host's root): the
+# KMS checks on every DRM card of the guest, then the whole test suite on the DRM backend.
+# Every check writes "PASS name" or "FAIL name: why" to $KMS_SCRATCH/results (and the console);
+# the exit status is the number of failed checks. Environment (set by init.sh): KMS_NAME (the
+# boot: trixie or bookworm), KMS_CLONE, KMS_BUILD, KMS_COMPOSITOR, KMS_FACTOR, KMS_SCRATCH.
+set -u
+cd "$KMS_CLONE" || exit 99
+out=$KMS_SCRATCH
+results=$out/results
+: >"$results"
+probe=$KMS_BUILD/tests/kms/kms-probe
+failed=0
+t0=$(cut -d' ' -f1 /proc/uptime)
+
+# TCG is several times slower than the host: every harness timeout scales.
+export HARNESS_TIMEOUT_FACTOR=$KMS_FACTOR
+# The guest's default of 1024 descriptors is too few for the tests that hold thousands.
+ulimit -Hn 65536
+ulimit -Sn 65536
+
+say() {
+	echo "$*" | tee -a "$results"
+}
+pass() {
+	say "PASS $*"
+}
+fail() {
+	say "FAIL $*"
+	failed=$((failed + 1))
+}
+elapsed() {
+	awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }'
+}
+
+echo "guest: $(uname -r), $(nproc) CPUs, boot $KMS_NAME"
+"$probe" info | tee "$out/cards"
+
+# The cards by driver, and /dev/udmabuf.
+card_of() {
+	sed -n "s|^card \(/dev/dri/card[0-9]*\): driver=$1 .*|\1|p" "$out/cards" | head -n1
+}
+vkms=$(card_of vkms)
+virtio=$(card_of virtio_gpu)
+udmabuf=no
+[ -c /dev/udmabuf ] && udmabuf=yes
+say "INFO vkms=${vkms:-none} virtio_gpu=${virtio:-none} udmabuf=$udmabuf"
+case $KMS_NAME in
+trixie)
+	[ -n "$vkms" ] && pass "vkms card present" || fail "vkms card present: the module did not load"
+	[ "$udmabuf" = yes ] && pass "udmabuf present" || fail "udmabuf present: no /dev/udmabuf"
+	;;
+bookworm)
+	[ -z "$vkms" ] && [ "$udmabuf" = no ] && pass "no vkms and no udmabuf (fallback boot)" ||
+		fail "no vkms and no udmabuf: found vkms=${vkms:-none} udmabuf=$udmabuf"
+	;;
+esac
+[ -n "$virtio" ] && pass "virtio-gpu card present" || fail "virtio-gpu card present"
+
+# Starts the reference compositor on the DRM backend of card $1, as a compositor on a real
+# machine runs: root, the builtin seat, pixman. Sets $comp_pid and $comp_log.
+comp_n=0
+compositor_start() {
+	local card=$1
+	shift
+	comp_n=$((comp_n + 1))
+	export XDG_RUNTIME_DIR=/tmp/kms-xdg-$comp_n
+	mkdir -m 0700 -p "$XDG_RUNTIME_DIR"
+	export WAYLAND_DISPLAY=kms-$comp_n
+	comp_log=$out/compositor-$comp_n.log
+	WLR_BACKENDS=drm WLR_RENDERER=pixman LIBSEAT_BACKEND=builtin WLR_DRM_DEVICES=$card \
+		WLR_LIBINPUT_NO_DEVICES=1 "$KMS_COMPOSITOR" --socket "$WAYLAND_DISPLAY" \
+		--debug-scanout -v "$@" >"$comp_log" 2>&1 &
+	comp_pid=$!
+	local i
+	for i in $(seq 1 $((30 * KMS_FACTOR))); do
+		[ -S "$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY" ] && return 0
+		kill -0 "$comp_pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	return 1
+}
+compositor_stop() {
+	kill -TERM "$comp_pid" 2>/dev/null
+	wait "$comp_pid"
+}
+
+fd_list() {
+	local fd
+	for fd in /proc/"$comp_pid"/fd/*; do
+		readlink "$fd"
+	done | sed 's/\[[0-9]*\]$//' | sort | uniq -c
+}
+
+# One probe run: the probe's own checks, and what --debug-scanout printed meanwhile.
+probe_show() {
+	local name=$1 card=$2 expect=$3
+	shift 3
+	if ! compositor_start "$card"; then
+		fail "$name: the compositor did not start on $card (log: $comp_log)"
+		tail -n 20 "$comp_log"
+		compositor_stop
+		return
+	fi
+	local log=$out/probe-$comp_n.log status=0
+	# What the compositor holds before and after a client came and went, for the record.
+	fd_list >"$out/fds-before-$comp_n"
+	timeout $((30 * KMS_FACTOR)) "$probe" show --card "$card" --expect "$expect" "$@" \
+		>"$log" 2>&1 || status=$?
+	sleep 1
+	fd_list >"$out/fds-after-$comp_n"
+	compositor_stop
+	diff "$out/fds-before-$comp_n" "$out/fds-after-$comp_n" | grep '^[<>]' |
+		sed 's/^/  compositor descriptors, before < > after the client: /' 
+	sed "s/^/  probe: /" "$log"
+	grep -E 'scanout|Failed|iosurface:' "$comp_log" | sort | uniq -c | sort -rn | head -n 8 |
+		sed "s/^/  compositor: /"
+	if [ "$status" -eq 0 ]; then
+		pass "$name ($(grep -m1 '^surface:' "$log" | sed 's/^surface: //'))"
+	else
+		fail "$name: $(grep -m1 '^FAIL' "$log" || echo "probe exit $status")"
+	fi
+}
+
+crc_dir() {
+	local minor=${1#/dev/dri/card}
+	echo "/sys/kernel/debug/dri/$minor/crtc-0"
+}
+
+if [ -n "$vkms" ]; then
+	# memfd: a dma-buf through udmabuf where it exists, so the plane can scan it out.
+	expect=composited
+	[ "$udmabuf" = yes ] && expect=direct
+	probe_show "vkms: memfd surface, $expect" "$vkms" "$expect" --usage cpu --crc "$(crc_dir "$vkms")"
+	probe_show "vkms: scanout-usage surface, direct" "$vkms" direct --usage scanout \
+		--crc "$(crc_dir "$vkms")"
+fi
+if [ -n "$virtio" ]; then
+	# virtio-gpu imports no foreign dma-buf: a memfd surface is composited; a dumb buffer of
+	# the card itself is scanned out.
+	probe_show "virtio-gpu: memfd surface, composited" "$virtio" composited --usage cpu
+	probe_show "virtio-gpu: scanout-usage surface, direct" "$virtio" direct --usage scanout
+fi
+# The producer-consumer demo on KMS: it must run to its end; how its frames reached the
+# plane is recorded.
+demo_card=${vkms:-$virtio}
+if [ -n "$demo_card" ]; then
+	mode=$(sed -n "s|^card $demo_card: .* connector=[0-9]*:\([0-9]*x[0-9]*\).*|\1|p" "$out/cards")
+	demo=$KMS_BUILD/demos/producer-consumer/producer-consumer
+	if compositor_start "$demo_card" -s "$demo --size ${mode:-1024x768} --frames 60"; then
+		status=0
+		wait "$comp_pid" || status=$?
+		direct=$(grep -c '^scanout .* iosurface' "$comp_log")
+		composited=$(grep -c '^scanout .* composited' "$comp_log")
+		if [ "$status" -eq 0 ]; then
+			pass "producer-consumer on $demo_card: 60 frames; commits scanned out directly $direct, composited $composited"
+		else
+			fail "producer-consumer on $demo_card: exit $status (log: $comp_log)"
+			tail -n 20 "$comp_log"
+		fi
+	else
+		fail "producer-consumer on $demo_card: the compositor did not start"
+		compositor_stop
+	fi
+fi
+say "INFO KMS checks done at $(elapsed) s"
+
+# The whole suite on the DRM backend: one test at a time, since one card has one master.
+suite_card=${vkms:-$virtio}
+if [ -f "$out/no-suite" ]; then
+	say "INFO the suite was not run (--no-suite)"
+elif [ -n "$suite_card" ]; then
+	read -r suite_args <"$out/suite-args" || suite_args=
+	status=0
+	# shellcheck disable=SC2086 # the suite's arguments are words
+	HARNESS_BACKEND=drm WLR_DRM_DEVICES=$suite_card LIBSEAT_BACKEND=builtin \
+		meson test -C "$KMS_BUILD" --no-rebuild --num-processes 1 --print-errorlogs \
+		--logbase "kms-$KMS_NAME" --timeout-multiplier "$KMS_FACTOR" $suite_args \
+		>"$out/suite.log" 2>&1 || status=$?
+	grep -E '^ *[0-9]+/[0-9]+ ' "$out/suite.log" | grep -v ' OK ' | head -n 40
+	summary=$(grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass):' \
+		"$out/suite.log" | tr -s ' \n' ' ')
+	if [ "$status" -eq 0 ]; then
+		pass "suite on the DRM backend of $suite_card: $summary"
+	else
+		fail "suite on the DRM backend of $suite_card: exit $status: $summary"
+	fi
+fi
+dmesg >"$out/dmesg.log" 2>&1
+grep -iE 'vkms|udmabuf|drm.*(error|fail)|warn|bug|oops' "$out/dmesg.log" | tail -n 20 | sed 's/^/  dmesg: /'
+say "INFO done at $(elapsed) s, $failed failed"
+exit "$failed"
