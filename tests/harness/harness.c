@@ -665,15 +665,32 @@ int harness_compositor_count_fds(struct harness_compositor *hc) {
 	if (dir == NULL) {
 		return -errno;
 	}
+	// On a DRM backend wlroots' swapchain allocates and drops the output's buffers (dma-bufs)
+	// and frame timers as it renders, whenever it likes: there those are left out of the count,
+	// which the headless runs of the same tests still check in full.
+	const char *backend = getenv("HARNESS_BACKEND");
+	bool drm = backend != NULL && backend[0] != '\0' && strcmp(backend, "headless") != 0;
 	int count = 0;
 	struct dirent *de;
 	while ((de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.') {
 			continue;
 		}
-		if (strtol(de->d_name, NULL, 10) < ceiling) {
-			count++;
+		if (strtol(de->d_name, NULL, 10) >= ceiling) {
+			continue;
 		}
+		if (drm) {
+			char link[400], target[256];
+			snprintf(link, sizeof(link), "%s/%s", path, de->d_name);
+			ssize_t len = readlink(link, target, sizeof(target) - 1);
+			if (len > 0) {
+				target[len] = '\0';
+				if (strstr(target, "dmabuf") != NULL || strstr(target, "timerfd") != NULL) {
+					continue;
+				}
+			}
+		}
+		count++;
 	}
 	closedir(dir);
 	return count;
