@@ -144,6 +144,10 @@ static int open_window(struct consumer *c) {
 	xdg_toplevel_add_listener(c->toplevel, &toplevel_listener, c);
 	xdg_toplevel_set_title(c->toplevel, "producer-consumer");
 	xdg_toplevel_set_app_id(c->toplevel, "iosurface.producer-consumer");
+	if (c->options->fullscreen) {
+		// Asked before the first commit, so that the first configure already says it.
+		xdg_toplevel_set_fullscreen(c->toplevel, NULL);
+	}
 	// The first commit, with no buffer, asks for the first configure.
 	wl_surface_commit(c->surface);
 	while (!c->configured) {

@@ -49,6 +49,8 @@ static void print_usage(FILE *f, const char *program) {
 			"      --screenshot FILE  save the output with grim at the end\n"
 			"      --copy             draw into private memory and copy into the surface, as\n"
 			"                         a wl_shm client would (for comparison)\n"
+			"      --fullscreen       ask for the window fullscreen (frames of the output's\n"
+			"                         size may then go to the display plane with no copy)\n"
 			"  -h, --help             show this help\n",
 			program, PC_MAX_POOL);
 }
@@ -91,6 +93,7 @@ enum {
 	OPT_FRAMES,
 	OPT_SCREENSHOT,
 	OPT_COPY,
+	OPT_FULLSCREEN,
 };
 
 /* Returns -1 to go on, else the status to exit with. */
@@ -102,6 +105,7 @@ static int parse_options(int argc, char *argv[], struct pc_options *options) {
 		{ "frames", required_argument, NULL, OPT_FRAMES },
 		{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
 		{ "copy", no_argument, NULL, OPT_COPY },
+		{ "fullscreen", no_argument, NULL, OPT_FULLSCREEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -149,6 +153,9 @@ static int parse_options(int argc, char *argv[], struct pc_options *options) {
 			break;
 		case OPT_COPY:
 			options->copy = true;
+			break;
+		case OPT_FULLSCREEN:
+			options->fullscreen = true;
 			break;
 		case 'h':
 			print_usage(stdout, argv[0]);

@@ -28,6 +28,7 @@ struct pc_options {
 	uint64_t frames; /* 0: until interrupted */
 	bool headless;
 	bool copy; /* draw into private memory and copy into the surface, as a wl_shm client does */
+	bool fullscreen; /* ask for a fullscreen window */
 	const char *screenshot;
 };
 
