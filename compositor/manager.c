@@ -219,17 +219,26 @@ uint32_t ios_owner_count_limit(const struct ios_owner *owner) {
 	return o->max_surfaces_per_client;
 }
 
-bool ios_owner_take_ticket(struct ios_owner *owner, uint32_t surface_id, struct ios_ticket *out) {
+const struct ios_ticket *ios_owner_find_ticket(const struct ios_owner *owner,
+		uint32_t surface_id) {
 	// A few dozen at most: the walk is bounded by IOS_MAX_TICKETS.
 	for (uint32_t i = 0; i < owner->ticket_count; i++) {
 		if (owner->tickets[i].surface_id == surface_id) {
-			*out = owner->tickets[i];
-			owner->tickets[i] = owner->tickets[--owner->ticket_count];
-			ios_table_remove(&owner->server->tickets_by_id, surface_id);
-			return true;
+			return &owner->tickets[i];
 		}
 	}
-	return false;
+	return NULL;
+}
+
+bool ios_owner_take_ticket(struct ios_owner *owner, uint32_t surface_id, struct ios_ticket *out) {
+	const struct ios_ticket *ticket = ios_owner_find_ticket(owner, surface_id);
+	if (ticket == NULL) {
+		return false;
+	}
+	*out = *ticket;
+	owner->tickets[ticket - owner->tickets] = owner->tickets[--owner->ticket_count];
+	ios_table_remove(&owner->server->tickets_by_id, surface_id);
+	return true;
 }
 
 static uint32_t tickets_sent_through(struct ios_owner *owner, struct wl_resource *manager) {

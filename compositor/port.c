@@ -152,15 +152,6 @@ static void bind_to(struct ios_port *port, struct ios_handle *handle, bool read_
  * The issuer's object a record may bind through, or NULL if the record is not whole, its tag
  * is not the one the port's key gives, or it names what the issuer may not bind.
  */
-static bool owner_holds_ticket(struct ios_owner *owner, uint32_t surface_id, uint32_t slot) {
-	for (uint32_t i = 0; i < owner->ticket_count; i++) {
-		if (owner->tickets[i].surface_id == surface_id && owner->tickets[i].slot == slot) {
-			return true;
-		}
-	}
-	return false;
-}
-
 /*
  * The object an authentic record names, or NULL. *later is set when the record is the
  * issuer's and names a surface it created with no round trip, whose create_from_memory is
@@ -182,7 +173,8 @@ static struct ios_handle *record_handle(struct ios_port *port, const uint8_t *bu
 	}
 	struct ios_handle *handle = ((struct ios_handle **)owner->slot_handles.data)[record.slot];
 	*read_only = (record.flags & IOS_PORT_FLAG_READ_ONLY) != 0;
-	if (handle == NULL && owner_holds_ticket(owner, record.surface_id, record.slot)) {
+	const struct ios_ticket *ticket = ios_owner_find_ticket(owner, record.surface_id);
+	if (handle == NULL && ticket != NULL && ticket->slot == record.slot) {
 		*later = true;
 		return NULL;
 	}

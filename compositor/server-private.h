@@ -263,6 +263,9 @@ struct ios_owner *ios_owner_get(struct ios_server *server, struct wl_client *cli
 void ios_owner_publish(struct ios_owner *owner);
 /* The most surfaces the owner may have: the quota or the per-client cap, whichever is lower. */
 uint32_t ios_owner_count_limit(const struct ios_owner *owner);
+/* The unused ticket of surface_id, or NULL; valid until the owner's tickets change. */
+const struct ios_ticket *ios_owner_find_ticket(const struct ios_owner *owner,
+		uint32_t surface_id);
 /* Takes the unused ticket of surface_id; false if there is none. */
 bool ios_owner_take_ticket(struct ios_owner *owner, uint32_t surface_id, struct ios_ticket *out);
 /* Sends tickets through manager until its stock is full again. */
