@@ -17,24 +17,15 @@ struct figure {
 	const struct bench_row *median; /* the run whose ratio is the median: its target and met */
 };
 
-static int compare_double(const void *a, const void *b) {
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /* The median of n values, NaNs left out; NAN if none is finite. */
 static double median_of(double *v, int n) {
-	int k = 0;
+	size_t k = 0;
 	for (int i = 0; i < n; i++) {
 		if (isfinite(v[i])) {
 			v[k++] = v[i];
 		}
 	}
-	if (k == 0) {
-		return NAN;
-	}
-	qsort(v, (size_t)k, sizeof(*v), compare_double);
-	return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+	return k > 0 ? bench_median(v, k) : NAN;
 }
 
 /* Groups the rows by figure, in the order they first appear. Returns the number of figures. */
