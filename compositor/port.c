@@ -23,6 +23,14 @@
  * libwayland drops when the connection hangs up) or redeemed before the request is read still
  * finds its surface. Whichever comes first binds; the slot's bind count moves once.
  *
+ * Neither wakes the compositor: the read ends are watched for hang-up only, and the client
+ * does not flush the request, which leaves with its next message. An export thus costs the
+ * issuer one write and the compositor nothing, and a holder writing into a port makes the
+ * compositor do no work. The record is read when it is needed: before a redeem of the port
+ * is answered, when the port dies, and when the issuer leaves. Until then, or until the
+ * request comes, the port is not counted in its surface's use count (the issuer counts its
+ * own new ports itself, from the slot's bind count).
+ *
  * Whoever holds the descriptor can open the pipe for reading through /proc and put a record
  * of its own in place of the issuer's, so a record counts only if its tag checks out under the
  * port's key, which the compositor told the issuer's connection alone. The request needs no
@@ -185,31 +193,51 @@ static struct ios_handle *record_handle(struct ios_port *port, const uint8_t *bu
 	return handle;
 }
 
+/* Sends the issuer new ports once half its stock is gone: in batches, since a port costs
+ * seven system calls, which would otherwise sit in front of every redeem that follows. */
+static void refill_if_low(struct ios_owner *owner) {
+	if (owner->unbound_count <= owner->server->options.initial_ports / 2) {
+		ios_owner_refill_ports(owner);
+	}
+}
+
 /*
  * Reads what was written into the port. The first record of a port not bound yet binds it,
  * if it is the issuer's (its tag checks out) and names an object the issuer may bind through;
  * anything else is drained and ignored. A bad first record kills the port: returns false
  * then, and the port must not be touched again.
+ *
+ * A port the record binds leaves the issuer's stock at once, and with refill the stock is
+ * topped up: the issuer sends bind_port with its next message, not at once, so the request
+ * may come much later. Not while the issuer leaves (refill false).
  */
-static bool port_read(struct ios_port *port) {
+static bool port_read(struct ios_port *port, bool refill) {
 	uint8_t buf[256];
 	ssize_t n;
 	while ((n = read(port->read_fd, buf, sizeof(buf))) > 0) {
-		if (port->surface != NULL || !port->listed || port->record_seen) {
-			continue;
+		if (port->surface == NULL && port->listed && !port->record_seen) {
+			port->record_seen = true;
+			bool read_only = false, later = false;
+			struct ios_handle *handle =
+					record_handle(port, buf, (size_t)n, &read_only, &later);
+			if (handle == NULL && !later) {
+				wlr_log(WLR_DEBUG, "iosurface: port %u: record refused (%zd bytes)",
+						port->serial, n);
+				ios_port_destroy(port);
+				return false;
+			}
+			if (handle != NULL) {
+				port_unlist(port);
+				bind_to(port, handle, read_only);
+				if (refill && port->issuer != NULL) {
+					refill_if_low(port->issuer);
+				}
+			}
 		}
-		port->record_seen = true;
-		bool read_only = false, later = false;
-		struct ios_handle *handle = record_handle(port, buf, (size_t)n, &read_only, &later);
-		if (later) {
-			continue;
+		// A pipe reads short only when it is empty: spare the read that would say so.
+		if ((size_t)n < sizeof(buf)) {
+			break;
 		}
-		if (handle == NULL) {
-			wlr_log(WLR_DEBUG, "iosurface: port %u: record refused (%zd bytes)", port->serial, n);
-			ios_port_destroy(port);
-			return false;
-		}
-		bind_to(port, handle, read_only);
 	}
 	return true;
 }
@@ -221,13 +249,12 @@ static int handle_port_events(int fd, uint32_t mask, void *data) {
 	for (int i = 0; i < n; i++) {
 		// Handling one port never frees another, so every pointer of the batch stays valid.
 		struct ios_port *port = events[i].data.ptr;
-		// Data first: a record written just before the last close still binds.
-		if ((events[i].events & EPOLLIN) && !port_read(port)) {
+		// Only hang-ups are watched. The record first: it counts the bind on the object it
+		// names, as the request would, which the issuer's figures wait for.
+		if (port->surface == NULL && !port_read(port, true)) {
 			continue;
 		}
-		if (events[i].events & (EPOLLHUP | EPOLLERR)) {
-			ios_port_destroy(port);
-		}
+		ios_port_destroy(port);
 	}
 	return 0;
 }
@@ -307,7 +334,9 @@ static struct ios_port *port_issue(struct ios_owner *owner, int *client_fd,
 	port->ino = pipe_key(&st);
 	port->dev = st.st_dev;
 	wl_list_init(&port->pending);
-	struct epoll_event event = { .events = EPOLLIN, .data.ptr = port };
+	// No EPOLLIN: a write into the port wakes no one (see the top of this file).
+	// EPOLLHUP and EPOLLERR are always reported.
+	struct epoll_event event = { .events = 0, .data.ptr = port };
 	if (epoll_ctl(server->port_epoll, EPOLL_CTL_ADD, fds[0], &event) != 0) {
 		goto error;
 	}
@@ -403,11 +432,7 @@ void ios_port_bind(struct ios_handle *handle, uint32_t serial, uint32_t flags) {
 			ios_handle_publish(handle);
 		}
 	}
-	// Refill in batches, once half the stock is gone: a port costs seven system calls,
-	// which would otherwise sit in front of every redeem that follows a bind.
-	if (owner->unbound_count <= owner->server->options.initial_ports / 2) {
-		ios_owner_refill_ports(owner);
-	}
+	refill_if_low(owner);
 }
 
 void ios_port_issuer_gone(struct ios_owner *owner) {
@@ -415,7 +440,7 @@ void ios_port_issuer_gone(struct ios_owner *owner) {
 	struct ios_port *port, *tmp;
 	wl_list_for_each_safe(port, tmp, &owner->unbound_ports, link) {
 		if (port->surface == NULL) {
-			port_read(port);
+			port_read(port, false);
 		}
 	}
 	wl_list_for_each_safe(port, tmp, &owner->dead_ports, link) {
@@ -448,7 +473,7 @@ void ios_port_redeem(struct ios_handle *handle, int fd) {
 	struct ios_port *port = fstat(fd, &st) == 0 ? port_from_stat(server, &st) : NULL;
 	close(fd);
 	// An unbound port's record may be waiting in the pipe, unread yet.
-	if (port != NULL && port->surface == NULL && !port_read(port)) {
+	if (port != NULL && port->surface == NULL && !port_read(port, true)) {
 		port = NULL;
 	}
 	if (port == NULL) {

@@ -230,7 +230,7 @@ struct ios_port {
 	bool read_only;
 	bool record_seen; /* the first record was read */
 	bool counted; /* the slot's bind count moved for it */
-	bool listed; /* on the issuer's stock: alive, no bind_port has named it yet */
+	bool listed; /* on the issuer's stock: alive, neither bind_port nor a record bound it */
 	bool dead; /* on the issuer's dead_ports until bind_port names it */
 	struct wl_list pending; /* ios_handle.pending_link */
 	struct wl_list link; /* ios_owner.unbound_ports while listed, dead_ports once dead */
