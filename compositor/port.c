@@ -472,8 +472,9 @@ void ios_port_redeem(struct ios_handle *handle, int fd) {
 	struct stat st;
 	struct ios_port *port = fstat(fd, &st) == 0 ? port_from_stat(server, &st) : NULL;
 	close(fd);
-	// An unbound port's record may be waiting in the pipe, unread yet.
-	if (port != NULL && port->surface == NULL && !port_read(port, true)) {
+	// An unbound port's record is waiting in the pipe, unread yet.
+	bool read_now = port != NULL && port->surface == NULL;
+	if (read_now && !port_read(port, false)) {
 		port = NULL;
 	}
 	if (port == NULL) {
@@ -483,6 +484,14 @@ void ios_port_redeem(struct ios_handle *handle, int fd) {
 	}
 	if (port->surface != NULL) {
 		ios_handle_attach(handle, port->surface, port->read_only);
+		struct ios_owner *issuer = port->issuer;
+		if (read_now && issuer != NULL &&
+				issuer->unbound_count <= server->options.initial_ports / 2) {
+			// The answer leaves first: a batch of new ports costs the compositor tens of
+			// system calls, which the redeemer need not wait for.
+			wl_client_flush(wl_resource_get_client(handle->resource));
+			ios_owner_refill_ports(issuer);
+		}
 		return;
 	}
 	// Issued but not bound yet: the issuer's binding may still be on its way.
