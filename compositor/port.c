@@ -89,6 +89,14 @@ static void port_unlist(struct ios_port *port) {
 void ios_port_destroy(struct ios_port *port) {
 	struct ios_server *server = port->server;
 	fail_pending(port, "the port died before it was bound");
+	// The use count first: holders spinning on it see the death before the clean-up.
+	struct ios_surface *surface = port->surface;
+	port->surface = NULL;
+	if (surface != NULL) {
+		server->port_count--;
+		surface->ports--;
+		ios_surface_update_state(surface);
+	}
 	ios_table_remove(&server->ports_by_inode, port->ino);
 	epoll_ctl(server->port_epoll, EPOLL_CTL_DEL, port->read_fd, NULL);
 	close(port->read_fd);
@@ -97,12 +105,7 @@ void ios_port_destroy(struct ios_port *port) {
 	port->account = NULL;
 	wl_list_remove(&port->server_link);
 	port->dead = true;
-	if (port->surface != NULL) {
-		struct ios_surface *surface = port->surface;
-		port->surface = NULL;
-		server->port_count--;
-		surface->ports--;
-		ios_surface_update_state(surface);
+	if (surface != NULL) {
 		ios_surface_unref(surface);
 	}
 	struct ios_owner *issuer = port->issuer;
