@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <wlr/render/wlr_renderer.h>
@@ -471,6 +472,23 @@ void iosurface_server_options_init(struct iosurface_server_options *options) {
 }
 
 /* A quarter of the machine's memory, or 4 GiB when it cannot be read. */
+/*
+ * The device of the kernel's shared memory, on which every memfd lives but those of
+ * hugetlbfs: memory of another device is refused, so that an inode number names one file.
+ */
+static dev_t shm_device(void) {
+	int fd = memfd_create("iosurface-probe", MFD_CLOEXEC);
+	struct stat st;
+	dev_t dev = fd >= 0 && fstat(fd, &st) == 0 ? st.st_dev : 0;
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (dev == 0) {
+		wlr_log_errno(WLR_ERROR, "iosurface: cannot learn the device of memfds");
+	}
+	return dev;
+}
+
 static uint64_t default_quota_bytes(void) {
 	long pages = sysconf(_SC_PHYS_PAGES);
 	long page_size = sysconf(_SC_PAGE_SIZE);
@@ -577,6 +595,7 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 	server->next_surface_id = 1;
 	server->drm_fd = -1;
 	server->port_epoll = -1;
+	server->shm_dev = shm_device();
 	wl_list_init(&server->owners);
 	wl_list_init(&server->surfaces);
 	wl_list_init(&server->ports);

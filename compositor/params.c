@@ -307,6 +307,11 @@ static const char *check_memory(struct ios_server *server, int fd, const struct 
 	if (seals < 0) {
 		return "the memory is not a memfd (it takes no seals)";
 	}
+	// Inode numbers are unique on one device only: a hugetlbfs memfd could share its number
+	// with another surface's memory, and be refused in its place, or have it refused.
+	if (server->shm_dev != 0 && st.st_dev != server->shm_dev) {
+		return "the memory is not on the filesystem of memfd_create (hugetlbfs is refused)";
+	}
 	int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
 	if ((seals & required) != required) {
 		snprintf(buf, buf_size, "the memory has seals 0x%x; it needs F_SEAL_SHRINK, "

@@ -49,6 +49,7 @@ struct ios_server {
 	struct ios_table surfaces_by_id;
 	struct ios_table ports_by_inode;
 	struct ios_table memory_by_inode; /* memfd surfaces, by st_ino of their memory */
+	dev_t shm_dev; /* st_dev of every memfd (the kernel's shared memory); 0: unknown */
 	struct ios_table tickets_by_id; /* owners of tickets not used yet, by surface id */
 	int port_epoll;
 	struct wl_event_source *port_source;

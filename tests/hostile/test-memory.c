@@ -5,6 +5,7 @@
  * serving; nothing of another client is touched.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,41 @@ TEST(foreign_descriptors_are_invalid_memory) {
 		wl_proxy_destroy((struct wl_proxy *)p);
 		hostile_disconnect(c);
 	}
+	CHECK_EQ(hostile_wait_fd_count(hc, baseline, 2000), baseline);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/*
+ * A hugetlbfs memfd, sealed and sized as the rules want: its inode number comes from another
+ * counter than ordinary memfds', so it could equal another surface's and be taken for that
+ * memory (refusing the other client's next surface). Memory of any device but memfd_create's
+ * own is refused.
+ */
+TEST(hugetlbfs_memory_is_invalid_memory) {
+	// 2 MiB - 4096 bytes of pixels and the seed page: one huge page, the only sizes hugetlbfs
+	// takes. Creating and sizing the file reserves no huge page.
+	const uint32_t huge = 2u << 20, alloc_size = huge - 4096;
+	int fd = memfd_create("hostile-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	if (fd < 0 || ftruncate(fd, huge) != 0) {
+		SKIP("no 2 MiB hugetlbfs memfd here: %s", strerror(errno));
+	}
+	CHECK_EQ(fchmod(fd, 0400), 0);
+	CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	int baseline = hostile_settled_fd_count(hc);
+	struct hostile_conn *c = hostile_connect();
+	struct iosurface_params_v1 *p = iosurface_manager_v1_create_params(c->manager);
+	iosurface_params_v1_set_size(p, 32, 32);
+	iosurface_params_v1_set_format(p, DRM_FORMAT_ARGB8888);
+	iosurface_params_v1_set_layout(p, 128, 0, alloc_size);
+	struct iosurface_v1 *s = iosurface_params_v1_create_from_memory(p, fd, take_ticket(c));
+	close(fd);
+	hostile_expect_error(c, p, &iosurface_params_v1_interface,
+			IOSURFACE_PARAMS_V1_ERROR_INVALID_MEMORY);
+	wl_proxy_destroy((struct wl_proxy *)s);
+	wl_proxy_destroy((struct wl_proxy *)p);
+	hostile_disconnect(c);
 	CHECK_EQ(hostile_wait_fd_count(hc, baseline, 2000), baseline);
 	hostile_check_serving(hc);
 	CHECK_EQ(harness_compositor_stop(hc), 0);
