@@ -314,8 +314,10 @@ static const char *check_memory(struct ios_server *server, int fd, const struct 
 	}
 	int required = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
 	if ((seals & required) != required) {
-		snprintf(buf, buf_size, "the memory has seals 0x%x; it needs F_SEAL_SHRINK, "
-				"F_SEAL_GROW and F_SEAL_SEAL", seals);
+		snprintf(buf, buf_size,
+				"the memory has seals 0x%x; it needs F_SEAL_SHRINK, "
+				"F_SEAL_GROW and F_SEAL_SEAL",
+				seals);
 		return buf;
 	}
 	if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {

@@ -221,11 +221,10 @@ static bool port_read(struct ios_port *port, bool refill) {
 		if (port->surface == NULL && port->listed && !port->record_seen) {
 			port->record_seen = true;
 			bool read_only = false, later = false;
-			struct ios_handle *handle =
-					record_handle(port, buf, (size_t)n, &read_only, &later);
+			struct ios_handle *handle = record_handle(port, buf, (size_t)n, &read_only, &later);
 			if (handle == NULL && !later) {
-				wlr_log(WLR_DEBUG, "iosurface: port %u: record refused (%zd bytes)",
-						port->serial, n);
+				wlr_log(WLR_DEBUG, "iosurface: port %u: record refused (%zd bytes)", port->serial,
+						n);
 				ios_port_destroy(port);
 				return false;
 			}
