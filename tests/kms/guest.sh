@@ -172,25 +172,41 @@ if [ -n "$demo_card" ]; then
 fi
 say "INFO KMS checks done at $(elapsed) s"
 
-# The whole suite on the DRM backend: one test at a time, since one card has one master.
-suite_card=${vkms:-$virtio}
+# The whole suite on the DRM backend, tests in parallel across the cards: each compositor a test
+# starts takes a card no other compositor holds (a lock per card in the harness), or runs
+# headless when none is free or when it needs the headless backend, and the harness writes
+# which to $out/drm-report. A test counts as run on DRM only when every compositor it started
+# through the harness ran on a card.
+suite_cards=$(printf '%s ' $vkms $virtio)
 if [ -f "$out/no-suite" ]; then
 	say "INFO the suite was not run (--no-suite)"
-elif [ -n "$suite_card" ]; then
+elif [ -n "$suite_cards" ]; then
 	read -r suite_args <"$out/suite-args" || suite_args=
+	jobs=${KMS_SUITE_JOBS:-$(echo $suite_cards | wc -w)}
+	report=/tmp/kms-drm-report
+	mkdir -p /tmp/kms-locks
+	: >"$report"
+	t_suite=$(cut -d' ' -f1 /proc/uptime)
 	status=0
 	# shellcheck disable=SC2086 # the suite's arguments are words
-	HARNESS_BACKEND=drm WLR_DRM_DEVICES=$suite_card LIBSEAT_BACKEND=builtin \
-		meson test -C "$KMS_BUILD" --no-rebuild --num-processes 1 --print-errorlogs \
+	HARNESS_BACKEND=drm HARNESS_DRM_CARDS="$suite_cards" HARNESS_DRM_LOCK_DIR=/tmp/kms-locks \
+		HARNESS_DRM_REPORT=$report LIBSEAT_BACKEND=builtin \
+		meson test -C "$KMS_BUILD" --no-rebuild --num-processes "$jobs" --print-errorlogs \
 		--logbase "kms-$KMS_NAME" --timeout-multiplier "$KMS_FACTOR" $suite_args \
 		>"$out/suite.log" 2>&1 || status=$?
+	took=$(awk -v a="$t_suite" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }')
+	cp "$report" "$out/drm-report"
 	grep -E '^ *[0-9]+/[0-9]+ ' "$out/suite.log" | grep -v ' OK ' | head -n 40
+	# Per test: its time, and where its compositors ran.
+	python3 "$KMS_CLONE/tests/kms/suite-report.py" "$KMS_BUILD/meson-logs/kms-$KMS_NAME.json" \
+		"$report" | tee "$out/suite-report"
 	summary=$(grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass):' \
 		"$out/suite.log" | tr -s ' \n' ' ')
+	ondrm=$(sed -n 's/^on DRM: //p' "$out/suite-report")
 	if [ "$status" -eq 0 ]; then
-		pass "suite on the DRM backend of $suite_card: $summary"
+		pass "suite on the DRM backend of $suite_cards($jobs at a time, ${took} s): $summary; $ondrm"
 	else
-		fail "suite on the DRM backend of $suite_card: exit $status: $summary"
+		fail "suite on the DRM backend of $suite_cards($jobs at a time, ${took} s): exit $status: $summary; $ondrm"
 	fi
 fi
 dmesg >"$out/dmesg.log" 2>&1
