@@ -60,6 +60,9 @@ esac
 # Starts the reference compositor on the DRM backend of card $1, as a compositor on a real
 # machine runs: root, the builtin seat, pixman. Sets $comp_pid and $comp_log.
 comp_n=0
+comp_prefix=
+comp_renderer=pixman
+comp_path=$KMS_COMPOSITOR
 compositor_start() {
 	local card=$1
 	shift
@@ -68,9 +71,10 @@ compositor_start() {
 	mkdir -m 0700 -p "$XDG_RUNTIME_DIR"
 	export WAYLAND_DISPLAY=kms-$comp_n
 	comp_log=$out/compositor-$comp_n.log
-	WLR_BACKENDS=drm WLR_RENDERER=pixman LIBSEAT_BACKEND=builtin WLR_DRM_DEVICES=$card \
-		WLR_LIBINPUT_NO_DEVICES=1 "$KMS_COMPOSITOR" --socket "$WAYLAND_DISPLAY" \
-		--debug-scanout -v "$@" >"$comp_log" 2>&1 &
+	# shellcheck disable=SC2086 # $comp_prefix is words: a chroot command, or nothing
+	$comp_prefix env WLR_BACKENDS=drm WLR_RENDERER=$comp_renderer LIBSEAT_BACKEND=builtin \
+		WLR_DRM_DEVICES=$card WLR_LIBINPUT_NO_DEVICES=1 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR \
+		"$comp_path" --socket "$WAYLAND_DISPLAY" --debug-scanout -v "$@" >"$comp_log" 2>&1 &
 	comp_pid=$!
 	local i
 	for i in $(seq 1 $((30 * KMS_FACTOR))); do
@@ -105,8 +109,10 @@ probe_show() {
 	local log=$out/probe-$comp_n.log status=0
 	# What the compositor holds before and after a client came and went, for the record.
 	fd_list >"$out/fds-before-$comp_n"
-	timeout $((30 * KMS_FACTOR)) "$probe" show --card "$card" --expect "$expect" "$@" \
-		>"$log" 2>&1 || status=$?
+	# shellcheck disable=SC2086
+	timeout $((30 * KMS_FACTOR)) $comp_prefix env XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR \
+		WAYLAND_DISPLAY=$WAYLAND_DISPLAY HARNESS_TIMEOUT_FACTOR=$KMS_FACTOR \
+		"$probe" show --card "$card" --expect "$expect" "$@" >"$log" 2>&1 || status=$?
 	sleep 1
 	fd_list >"$out/fds-after-$comp_n"
 	compositor_stop
@@ -171,6 +177,79 @@ if [ -n "$demo_card" ]; then
 	fi
 fi
 say "INFO KMS checks done at $(elapsed) s"
+
+# GLES2, on Debian 13's Mesa: the trixie chroot of the CI's wlroots 0.18 leg (KMS_GLES_CHROOT)
+# with this tree built in it (KMS_GLES_BUILD, a path inside the chroot, where the clone is
+# /src). The reference compositor with wlroots' GLES2 renderer (Mesa's kms_swrast on a card
+# with no 3D) shows and scans out iosurfaces as the pixman checks above do, and a GLES2
+# client imports a surface's memory as an EGLImage (tests/kms/kms-gles-import.c).
+if [ -n "${KMS_GLES_CHROOT:-}" ]; then
+	g=$KMS_GLES_CHROOT
+	if [ ! -x "$g${KMS_GLES_BUILD}/compositor/iosurface-compositor" ]; then
+		fail "gles2: no $KMS_GLES_BUILD/compositor/iosurface-compositor in $g"
+	else
+		mount --bind "$KMS_CLONE" "$g/src"
+		mount -t proc proc "$g/proc"
+		mount --rbind /sys "$g/sys"
+		mount --rbind /dev "$g/dev"
+		mount --bind /tmp "$g/tmp"
+		say "INFO gles2: Debian $(cat "$g/etc/debian_version"), $(chroot "$g" dpkg-query -W \
+			-f '${Package} ${Version}' libgl1-mesa-dri 2>/dev/null || echo 'Mesa ?')"
+		comp_prefix="chroot $g"
+		comp_renderer=gles2
+		comp_path=$KMS_GLES_BUILD/compositor/iosurface-compositor
+		saved_probe=$probe
+		probe=$KMS_GLES_BUILD/tests/kms/kms-probe
+		if [ -n "$vkms" ]; then
+			expect=composited
+			[ "$udmabuf" = yes ] && expect=direct
+			probe_show "gles2 vkms: memfd surface, $expect" "$vkms" "$expect" --usage cpu \
+				--crc "$(crc_dir "$vkms")"
+			probe_show "gles2 vkms: scanout-usage surface, direct" "$vkms" direct \
+				--usage scanout --crc "$(crc_dir "$vkms")"
+		fi
+		if [ -n "$virtio" ]; then
+			probe_show "gles2 virtio-gpu: memfd surface, composited" "$virtio" composited \
+				--usage cpu
+			probe_show "gles2 virtio-gpu: scanout-usage surface, direct" "$virtio" direct \
+				--usage scanout
+		fi
+		# The client import, beside a pixman compositor of the same build.
+		comp_renderer=pixman
+		for card in $vkms $virtio; do
+			for usage in cpu scanout; do
+				name="gles2 client on $card: $usage surface imported as an EGLImage"
+				if ! compositor_start "$card"; then
+					fail "$name: the compositor did not start (log: $comp_log)"
+					compositor_stop
+					continue
+				fi
+				log=$out/gles-import-$comp_n.log
+				status=0
+				timeout $((30 * KMS_FACTOR)) chroot "$g" env XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR \
+					WAYLAND_DISPLAY=$WAYLAND_DISPLAY \
+					"$KMS_GLES_BUILD/tests/kms/kms-gles-import" --card "$card" --usage $usage \
+					>"$log" 2>&1 || status=$?
+				compositor_stop
+				sed "s/^/  gles-import: /" "$log"
+				if [ "$status" -eq 0 ]; then
+					pass "$name"
+				elif [ "$status" -eq 77 ]; then
+					say "SKIP $name: $(grep -m1 '^SKIP' "$log")"
+				else
+					fail "$name: $(grep -m1 '^FAIL' "$log" || echo "exit $status")"
+				fi
+			done
+		done
+		probe=$saved_probe
+		comp_prefix=
+		comp_path=$KMS_COMPOSITOR
+		umount "$g/tmp"
+		umount -l "$g/dev" "$g/sys"
+		umount "$g/proc" "$g/src"
+	fi
+	say "INFO GLES2 checks done at $(elapsed) s"
+fi
 
 # The whole suite on the DRM backend, tests in parallel across the cards: each compositor a test
 # starts takes a card no other compositor holds (a lock per card in the harness), or runs

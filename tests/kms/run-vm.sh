@@ -9,6 +9,11 @@
 #
 #   tests/kms/run-vm.sh [--only trixie|bookworm] [--build DIR] [--compositor PATH]
 #                       [--cache DIR] [--chroot DIR] [--suite-args ARGS] [--no-suite]
+#                       [--gles CHROOT [--gles-build DIR]]
+#
+# --gles: on the trixie boot, also the GLES2 checks with Debian 13's Mesa, from CHROOT (the
+# trixie chroot of .ci/chroot.sh) and this tree built in it against wlroots 0.18 in DIR
+# (default ./build-0.18, the CI's wlroots 0.18 leg's).
 #
 # Needs, as root: qemu-system-x86, busybox-static, cpio, kmod, debootstrap, xz-utils (.ci/kms.sh
 # installs them). Debian 13's kernel, its linux-source and headers come from a debootstrap'd
@@ -25,6 +30,10 @@ compositor=
 only=
 suite_args=${KMS_SUITE_ARGS:-}
 no_suite=
+gles_chroot=${KMS_GLES_CHROOT:-}
+gles_build=${KMS_GLES_BUILDDIR:-$root/build-0.18}
+# The guest's memory, MiB: the suite runs two tests at a time.
+memory=${KMS_MEMORY:-3072}
 mirror=${KMS_MIRROR:-http://deb.debian.org/debian}
 # TCG runs the guest several times slower than the host; every harness timeout scales.
 timeout_factor=${KMS_TIMEOUT_FACTOR:-8}
@@ -42,7 +51,9 @@ while [ $# -gt 0 ]; do
 	--chroot) chroot_dir=$2; shift 2 ;;
 	--suite-args) suite_args=$2; shift 2 ;;
 	--no-suite) no_suite=1; shift ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	--gles) gles_chroot=$2; shift 2 ;;
+	--gles-build) gles_build=$2; shift 2 ;;
+	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
 	*) echo "run-vm.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -79,6 +90,17 @@ if [ -z "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
 fi
 [ -x "$compositor" ] || die "no compositor at $compositor (build first, or --compositor PATH)"
 [ -x "$builddir/tests/kms/kms-probe" ] || die "no $builddir/tests/kms/kms-probe (build first)"
+if [ -n "$gles_chroot" ]; then
+	gles_chroot=$(cd "$gles_chroot" && pwd)
+	gles_build=$(cd "$gles_build" && pwd)
+	case $gles_build in
+	"$root"/*) ;;
+	*) die "--gles-build must be inside the tree ($root), which the chroot sees as /src" ;;
+	esac
+	[ -x "$gles_build/tests/kms/kms-gles-import" ] ||
+		die "no $gles_build/tests/kms/kms-gles-import (build the tree in $gles_chroot first)"
+	[ -d "$gles_chroot/src" ] || die "$gles_chroot is not a chroot of .ci/chroot.sh (no /src)"
+fi
 
 # The first dependency in apt-cache depends' output (a metapackage's target).
 first_depends() {
@@ -150,9 +172,12 @@ boot() {
 	# The kernel gives init its unknown parameters; the suite's arguments travel in a file.
 	printf '%s\n' "$suite_args" >"$scratch/suite-args"
 	[ -n "$suite" ] || touch "$scratch/no-suite"
+	if [ "$name" = trixie ] && [ -n "$gles_chroot" ]; then
+		append+=" kmsgles=$gles_chroot kmsglesbuild=/src/${gles_build#"$root"/}"
+	fi
 	local status=0
 	timeout --foreground -k 10 "$limit" qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 2 -m 2048 -nodefaults -no-reboot -display none \
+		-accel tcg -cpu max -smp 2 -m "$memory" -nodefaults -no-reboot -display none \
 		-serial stdio -monitor none \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" \
 		-device virtio-gpu-pci \
