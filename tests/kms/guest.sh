@@ -261,7 +261,9 @@ if [ -f "$out/no-suite" ]; then
 	say "INFO the suite was not run (--no-suite)"
 elif [ -n "$suite_cards" ]; then
 	read -r suite_args <"$out/suite-args" || suite_args=
-	jobs=${KMS_SUITE_JOBS:-$(echo $suite_cards | wc -w)}
+	# As many tests at a time as there are cards (KMS_SUITE_JOBS to choose).
+	jobs=${KMS_SUITE_JOBS:-}
+	[ -n "$jobs" ] || jobs=$(echo $suite_cards | wc -w)
 	report=/tmp/kms-drm-report
 	mkdir -p /tmp/kms-locks
 	: >"$report"

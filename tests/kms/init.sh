@@ -47,7 +47,7 @@ echo "kms-init: $(uname -r) up after $(cut -d' ' -f1 /proc/uptime) s; running gu
 chroot $h /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LC_ALL=C.UTF-8 \
 	KMS_NAME="$kmsname" KMS_CLONE="$kmsclone" KMS_BUILD="$kmsbuild" \
 	KMS_COMPOSITOR="$kmscompositor" KMS_FACTOR="$kmsfactor" KMS_SCRATCH=/mnt/scratch \
-	KMS_GLES_CHROOT="$kmsgles" KMS_GLES_BUILD="$kmsglesbuild" \
+	KMS_GLES_CHROOT="$kmsgles" KMS_GLES_BUILD="$kmsglesbuild" KMS_SUITE_JOBS="$kmsjobs" \
 	/bin/bash "$kmsclone/tests/kms/guest.sh"
 status=$?
 echo "$status" >$h/mnt/scratch/status

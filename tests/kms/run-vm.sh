@@ -169,6 +169,7 @@ boot() {
 	mkdir -p "$scratch"
 	local append="console=ttyS0 panic=-1 loglevel=4 kmsname=$name kmsclone=$root"
 	append+=" kmsbuild=$builddir kmscompositor=$compositor kmsfactor=$timeout_factor"
+	[ -z "${KMS_SUITE_JOBS:-}" ] || append+=" kmsjobs=$KMS_SUITE_JOBS"
 	# The kernel gives init its unknown parameters; the suite's arguments travel in a file.
 	printf '%s\n' "$suite_args" >"$scratch/suite-args"
 	[ -n "$suite" ] || touch "$scratch/no-suite"
