@@ -812,6 +812,7 @@ static char *card_take(struct harness_compositor *hc, const char **why) {
 	for (;;) {
 		char *list = xstrdup(cards);
 		char *save = NULL;
+		bool opened = false;
 		for (char *card = strtok_r(list, " :", &save); card != NULL;
 				card = strtok_r(NULL, " :", &save)) {
 			// This process's own lock would not stop it: skip the cards it holds.
@@ -829,6 +830,7 @@ static char *card_take(struct harness_compositor *hc, const char **why) {
 			if (fd < 0) {
 				continue;
 			}
+			opened = true;
 			struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 			if (fcntl(fd, F_SETLK, &lock) == 0) {
 				hc->card_lock_fd = fd;
@@ -841,6 +843,10 @@ static char *card_take(struct harness_compositor *hc, const char **why) {
 		free(list);
 		if (holding) {
 			*why = "another compositor of this test holds a card and no other card is free";
+			return NULL;
+		}
+		if (!opened) {
+			*why = "no lock file of a card could be opened in HARNESS_DRM_LOCK_DIR";
 			return NULL;
 		}
 		if (harness_now_ms() >= deadline) {
