@@ -268,14 +268,34 @@ elif [ -n "$suite_cards" ]; then
 	mkdir -p /tmp/kms-locks
 	: >"$report"
 	t_suite=$(cut -d' ' -f1 /proc/uptime)
+	# What runs, every 20 s, for a suite that hangs or crawls: the busiest processes and where
+	# they wait in the kernel.
+	(
+		while sleep 20; do
+			echo "== $(elapsed) s"
+			ps -eo pid,ppid,stat,wchan:22,pcpu,etimes,args --sort=-pcpu | head -n 16 |
+				cut -c1-200
+		done
+	) >"$out/ps.log" 2>&1 &
+	monitor=$!
+	# The suite is bounded, so that a hung test still leaves the results of the others
+	# (KMS_SUITE_LIMIT seconds; run-vm.sh's boot limit must leave room for it).
 	status=0
 	# shellcheck disable=SC2086 # the suite's arguments are words
 	HARNESS_BACKEND=drm HARNESS_DRM_CARDS="$suite_cards" HARNESS_DRM_LOCK_DIR=/tmp/kms-locks \
 		HARNESS_DRM_REPORT=$report LIBSEAT_BACKEND=builtin \
+		timeout -k 20 "${KMS_SUITE_LIMIT:-420}" \
 		meson test -C "$KMS_BUILD" --no-rebuild --num-processes "$jobs" --print-errorlogs \
 		--logbase "kms-$KMS_NAME" --timeout-multiplier "$KMS_FACTOR" $suite_args \
 		>"$out/suite.log" 2>&1 || status=$?
+	kill "$monitor" 2>/dev/null
+	wait "$monitor" 2>/dev/null
 	took=$(awk -v a="$t_suite" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }')
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		fail "suite on the DRM backend: not finished within ${KMS_SUITE_LIMIT:-420} s; the processes left:"
+		ps -eo pid,ppid,stat,wchan:22,pcpu,etimes,args --sort=-pcpu | head -n 20 | cut -c1-200 |
+			tee "$out/ps-at-limit"
+	fi
 	cp "$report" "$out/drm-report"
 	grep -E '^ *[0-9]+/[0-9]+ ' "$out/suite.log" | grep -v ' OK ' | head -n 40
 	# Per test: its time, and where its compositors ran.

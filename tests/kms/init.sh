@@ -48,6 +48,7 @@ chroot $h /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LC_ALL=C.
 	KMS_NAME="$kmsname" KMS_CLONE="$kmsclone" KMS_BUILD="$kmsbuild" \
 	KMS_COMPOSITOR="$kmscompositor" KMS_FACTOR="$kmsfactor" KMS_SCRATCH=/mnt/scratch \
 	KMS_GLES_CHROOT="$kmsgles" KMS_GLES_BUILD="$kmsglesbuild" KMS_SUITE_JOBS="$kmsjobs" \
+	KMS_SUITE_LIMIT="$kmssuitelimit" \
 	/bin/bash "$kmsclone/tests/kms/guest.sh"
 status=$?
 echo "$status" >$h/mnt/scratch/status

@@ -170,6 +170,7 @@ boot() {
 	local append="console=ttyS0 panic=-1 loglevel=4 kmsname=$name kmsclone=$root"
 	append+=" kmsbuild=$builddir kmscompositor=$compositor kmsfactor=$timeout_factor"
 	[ -z "${KMS_SUITE_JOBS:-}" ] || append+=" kmsjobs=$KMS_SUITE_JOBS"
+	[ -z "${KMS_SUITE_LIMIT:-}" ] || append+=" kmssuitelimit=$KMS_SUITE_LIMIT"
 	# The kernel gives init its unknown parameters; the suite's arguments travel in a file.
 	printf '%s\n' "$suite_args" >"$scratch/suite-args"
 	[ -n "$suite" ] || touch "$scratch/no-suite"

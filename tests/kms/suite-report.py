@@ -17,8 +17,11 @@ def main():
     tests = []
     with open(log_path) as f:
         for line in f:
-            if line.strip():
+            # A suite stopped at its time limit may leave half a line.
+            try:
                 tests.append(json.loads(line))
+            except json.JSONDecodeError:
+                pass
 
     # Per program (the test's executable): cards and fallbacks, with the test cases of each.
     drm = collections.defaultdict(collections.Counter)
