@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
@@ -45,7 +46,8 @@ struct harness_compositor {
 	char *saved_xdg_runtime_dir; // NULL if it was unset
 	char *saved_wayland_display;
 	off_t read_offset;
-	// On a DRM backend: the card it runs on, and the descriptor whose lock holds it.
+	// On a DRM backend: the card it runs on, and until it is spawned the descriptor whose
+	// lock holds the card (then the compositor's own descriptor 3 holds it).
 	char *card;
 	int card_lock_fd;
 };
@@ -423,8 +425,9 @@ bool harness_have_program(const char *name) {
 
 // posix_spawn with signals back to their defaults, an empty mask, stdin from /dev/null and
 // optional output files. Returns the PID or a negative errno.
+// keep_fd, unless -1, becomes the child's descriptor 3.
 static pid_t spawn_process(const char *const *argv, char *const *envp, const char *stdout_path,
-		const char *stderr_path) {
+		const char *stderr_path, int keep_fd) {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_init(&fa);
@@ -442,7 +445,11 @@ static pid_t spawn_process(const char *const *argv, char *const *envp, const cha
 
 	// Nothing else of the test's: a descriptor the test forgot to mark close-on-exec must not
 	// keep a socket or port alive in the compositor.
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	// (A descriptor given to keep goes to 3 first; a dup2 onto itself clears close-on-exec.)
+	if (keep_fd >= 0) {
+		posix_spawn_file_actions_adddup2(&fa, keep_fd, STDERR_FILENO + 1);
+	}
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + (keep_fd >= 0 ? 2 : 1));
 
 	sigset_t mask, defaults;
 	sigemptyset(&mask);
@@ -474,7 +481,7 @@ pid_t harness_spawn(const char *const *argv, const char *stdout_path, const char
 	if (!harness_have_program(argv[0])) {
 		return -ENOENT;
 	}
-	pid_t pid = spawn_process(argv, NULL, stdout_path, stderr_path);
+	pid_t pid = spawn_process(argv, NULL, stdout_path, stderr_path, -1);
 	if (pid > 0) {
 		spawned_add(pid);
 	}
@@ -713,7 +720,6 @@ static void compositor_unlink(struct harness_compositor *hc) {
 
 static void card_release(struct harness_compositor *hc) {
 	if (hc->card_lock_fd >= 0) {
-		// Closing it drops the lock: only this descriptor has the lock file open here.
 		close(hc->card_lock_fd);
 		hc->card_lock_fd = -1;
 	}
@@ -782,13 +788,13 @@ static int wrapper_words(char *wrapper, const char **argv, int max) {
 /*
  * On a DRM backend each compositor takes a card of HARNESS_DRM_CARDS (paths separated by spaces;
  * WLR_DRM_DEVICES when unset) that no other compositor holds, so that tests run in parallel
- * share the cards and a card has one master at a time. A card is held by a POSIX write lock on
- * its own file in HARNESS_DRM_LOCK_DIR (default /tmp), taken by this process for as long as
- * its compositor runs: the lock goes with the process, is never inherited by a fork and is
- * dropped by the kernel if the test dies. A process that holds no card waits for one; one that
- * holds a card already takes another only if it is free at once (two tests each holding one
- * card and waiting for the other's would wait for ever). Returns NULL with *why set when the
- * compositor must run headless instead.
+ * share the cards and a card has one master at a time. A card is held by a flock() on its own
+ * file in HARNESS_DRM_LOCK_DIR (default /tmp), taken here and handed to the compositor as its
+ * descriptor 3: the lock lasts exactly as long as the compositor (the card's master), however
+ * it ends, and the test keeps no descriptor. A process whose compositors hold no card waits for
+ * one; one whose compositor holds a card already takes another only if it is free at once (two
+ * tests each holding one card and waiting for the other's would wait for ever). Returns NULL
+ * with *why set when the compositor must run headless instead.
  */
 static char *card_take(struct harness_compositor *hc, const char **why) {
 	const char *cards = getenv("HARNESS_DRM_CARDS");
@@ -815,7 +821,7 @@ static char *card_take(struct harness_compositor *hc, const char **why) {
 		bool opened = false;
 		for (char *card = strtok_r(list, " :", &save); card != NULL;
 				card = strtok_r(NULL, " :", &save)) {
-			// This process's own lock would not stop it: skip the cards it holds.
+			// Cards this process's compositors hold.
 			bool mine = false;
 			for (struct harness_compositor *o = hc->next; o != NULL; o = o->next) {
 				mine = mine || (o->card != NULL && strcmp(o->card, card) == 0);
@@ -831,8 +837,7 @@ static char *card_take(struct harness_compositor *hc, const char **why) {
 				continue;
 			}
 			opened = true;
-			struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-			if (fcntl(fd, F_SETLK, &lock) == 0) {
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 				hc->card_lock_fd = fd;
 				char *taken = xstrdup(card);
 				free(list);
@@ -1003,7 +1008,10 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 		SETUP_FAIL("compositor %s: %s (set IOSURFACE_COMPOSITOR or build it)", path,
 				strerror(err));
 	}
-	pid_t pid = spawn_process(argv, envp, hc->stdout_path, NULL);
+	pid_t pid = spawn_process(argv, envp, hc->stdout_path, NULL, hc->card_lock_fd);
+	// The lock is the compositor's now: it holds the card until the compositor is gone, however
+	// it goes, and no descriptor of it stays open here.
+	card_release(hc);
 	free(envp);
 	free(xdg_entry);
 	free(backend_entry);

@@ -238,8 +238,9 @@ struct harness_compositor;
  * 99 and a message. No descriptor of the compositor stays open in this process.
  *
  * HARNESS_BACKEND=drm (tests/kms/ sets it) runs it on wlroots' DRM backend instead, on a card
- * of HARNESS_DRM_CARDS (or WLR_DRM_DEVICES) that no other compositor holds, locked in
- * HARNESS_DRM_LOCK_DIR for as long as it runs; `--size` then asks the card for a mode of that
+ * of HARNESS_DRM_CARDS (or WLR_DRM_DEVICES) that no other compositor holds: a flock() on a file
+ * of HARNESS_DRM_LOCK_DIR, which the compositor holds as its descriptor 3 for as long as it
+ * runs (as would a child it leaves behind); `--size` then asks the card for a mode of that
  * size. It runs headless, saying so on stderr, when no card is free (a process that holds none
  * waits for one) or with --debug-outputs. HARNESS_DRM_REPORT names a file that gets a line per
  * such start: "PROGRAM TEST drm CARD" or "PROGRAM TEST headless WHY".
