@@ -185,8 +185,9 @@ say "INFO KMS checks done at $(elapsed) s"
 # client imports a surface's memory as an EGLImage (tests/kms/kms-gles-import.c).
 if [ -n "${KMS_GLES_CHROOT:-}" ]; then
 	g=$KMS_GLES_CHROOT
-	if [ ! -x "$g${KMS_GLES_BUILD}/compositor/iosurface-compositor" ]; then
-		fail "gles2: no $KMS_GLES_BUILD/compositor/iosurface-compositor in $g"
+	# The chroot sees the clone as /src.
+	if [ ! -x "$KMS_CLONE/${KMS_GLES_BUILD#/src/}/compositor/iosurface-compositor" ]; then
+		fail "gles2: no $KMS_GLES_BUILD/compositor/iosurface-compositor (the clone is /src)"
 	else
 		mount --bind "$KMS_CLONE" "$g/src"
 		mount -t proc proc "$g/proc"
@@ -284,7 +285,7 @@ elif [ -n "$suite_cards" ]; then
 	# shellcheck disable=SC2086 # the suite's arguments are words
 	HARNESS_BACKEND=drm HARNESS_DRM_CARDS="$suite_cards" HARNESS_DRM_LOCK_DIR=/tmp/kms-locks \
 		HARNESS_DRM_REPORT=$report LIBSEAT_BACKEND=builtin \
-		timeout -k 20 "${KMS_SUITE_LIMIT:-420}" \
+		timeout -k 20 "${KMS_SUITE_LIMIT:-400}" \
 		meson test -C "$KMS_BUILD" --no-rebuild --num-processes "$jobs" --print-errorlogs \
 		--logbase "kms-$KMS_NAME" --timeout-multiplier "$KMS_FACTOR" $suite_args \
 		>"$out/suite.log" 2>&1 || status=$?
@@ -292,7 +293,7 @@ elif [ -n "$suite_cards" ]; then
 	wait "$monitor" 2>/dev/null
 	took=$(awk -v a="$t_suite" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }')
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-		fail "suite on the DRM backend: not finished within ${KMS_SUITE_LIMIT:-420} s; the processes left:"
+		fail "suite on the DRM backend: not finished within ${KMS_SUITE_LIMIT:-400} s; the processes left:"
 		ps -eo pid,ppid,stat,wchan:22,pcpu,etimes,args --sort=-pcpu | head -n 20 | cut -c1-200 |
 			tee "$out/ps-at-limit"
 	fi
