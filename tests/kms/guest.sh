@@ -72,7 +72,10 @@ compositor_start() {
 	export WAYLAND_DISPLAY=kms-$comp_n
 	comp_log=$out/compositor-$comp_n.log
 	# shellcheck disable=SC2086 # $comp_prefix is words: a chroot command, or nothing
+	# WLR_RENDERER_ALLOW_SOFTWARE: wlroots refuses Mesa's software rasterizer (llvmpipe, which
+	# kms_swrast is) for GLES2 without it, and the VM has no other.
 	$comp_prefix env WLR_BACKENDS=drm WLR_RENDERER=$comp_renderer LIBSEAT_BACKEND=builtin \
+		WLR_RENDERER_ALLOW_SOFTWARE=1 \
 		WLR_DRM_DEVICES=$card WLR_LIBINPUT_NO_DEVICES=1 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR \
 		"$comp_path" --socket "$WAYLAND_DISPLAY" --debug-scanout -v "$@" >"$comp_log" 2>&1 &
 	comp_pid=$!
