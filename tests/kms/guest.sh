@@ -126,10 +126,17 @@ probe_show() {
 		sed "s/^/  compositor: /"
 	if [ "$status" -eq 0 ]; then
 		pass "$name ($(grep -m1 '^surface:' "$log" | sed 's/^surface: //'))"
+	elif [ -n "$known" ]; then
+		# A defect documented in doc/kms.md, left open: said, with the compositor's error, and
+		# not counted; it is a PASS line the day it works.
+		say "KNOWN $name: $(grep -m1 '^FAIL' "$log"); $known: $(grep -m1 -E "$known_error" \
+			"$comp_log" | sed 's/^[0-9:.]* //')"
 	else
 		fail "$name: $(grep -m1 '^FAIL' "$log" || echo "probe exit $status")"
 	fi
 }
+known=
+known_error=
 
 crc_dir() {
 	local minor=${1#/dev/dri/card}
@@ -213,8 +220,13 @@ if [ -n "${KMS_GLES_CHROOT:-}" ]; then
 				--usage scanout --crc "$(crc_dir "$vkms")"
 		fi
 		if [ -n "$virtio" ]; then
+			# wlroots' GLES2 renderer textures a buffer that has a dma-buf from the dma-buf
+			# only; Mesa imports it into virtio-gpu, which refuses a foreign dma-buf (udmabuf).
+			known="not shown: the GLES2 renderer cannot import the memfd's udmabuf on virtio-gpu"
+			known_error="eglCreateImageKHR|Failed to create texture"
 			probe_show "gles2 virtio-gpu: memfd surface, composited" "$virtio" composited \
 				--usage cpu
+			known=
 			probe_show "gles2 virtio-gpu: scanout-usage surface, direct" "$virtio" direct \
 				--usage scanout
 		fi
@@ -238,6 +250,10 @@ if [ -n "${KMS_GLES_CHROOT:-}" ]; then
 				sed "s/^/  gles-import: /" "$log"
 				if [ "$status" -eq 0 ]; then
 					pass "$name"
+				elif [ "$card" = "$virtio" ] && [ "$usage" = cpu ]; then
+					# Mesa imports the memfd's udmabuf into virtio-gpu, which refuses any
+					# foreign dma-buf: not counted, said.
+					say "KNOWN $name: $(grep -m1 '^FAIL' "$log" || echo "exit $status"): virtio-gpu imports no foreign dma-buf"
 				elif [ "$status" -eq 77 ]; then
 					say "SKIP $name: $(grep -m1 '^SKIP' "$log")"
 				else

@@ -5,8 +5,9 @@
  *   kms-gles-import --card PATH [--usage cpu|scanout]
  *
  * Creates a 256x256 XRGB8888 iosurface and fills a pattern from the CPU. Its memory becomes a
- * dma-buf: a dumb buffer already is one; a memfd goes through /dev/udmabuf (the library seals
- * it against shrinking, which udmabuf needs). EGL on a GBM device of the card (Mesa's driver for
+ * dma-buf: a dumb buffer already is one; a memfd (opened again through /proc/self/map_files, as
+ * the library keeps no descriptor of it) goes through /dev/udmabuf (the library seals it against
+ * shrinking, which udmabuf needs). EGL on a GBM device of the card (Mesa's driver for
  * it: kms_swrast where the card has no 3D) imports that dma-buf with EGL_EXT_image_dma_buf_import
  * as a texture, attached to a framebuffer object; glReadPixels must give the pattern. Then GL
  * clears a rectangle of it, and the CPU must see that rectangle in the surface's memory: both
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <EGL/egl.h>
@@ -60,11 +62,49 @@ static bool has_extension(const char *list, const char *name) {
 	return false;
 }
 
+/*
+ * The memfd behind a mapping of this process: the library keeps no descriptor of a memfd
+ * surface once it is mapped, so the test opens it again through /proc/self/map_files (root).
+ */
+static int memfd_of_mapping(const void *start) {
+	FILE *maps = fopen("/proc/self/maps", "re");
+	if (maps == NULL) {
+		return -1;
+	}
+	char line[512];
+	int fd = -1;
+	while (fgets(line, sizeof(line), maps) != NULL) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo == (unsigned long)start) {
+			char path[96];
+			snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", lo, hi);
+			fd = open(path, O_RDWR | O_CLOEXEC);
+			if (fd < 0) {
+				printf("FAIL open %s: %s\n", path, strerror(errno));
+			}
+			break;
+		}
+	}
+	fclose(maps);
+	return fd;
+}
+
 /* The surface's memory as a dma-buf: its own descriptor, or one made by udmabuf from its memfd. */
 static int surface_dmabuf(struct iosurface *s) {
 	if (s->allocator != IOSURFACE_ALLOCATOR_MEMFD) {
-		return fcntl(s->mem_fd[0], F_DUPFD_CLOEXEC, 0);
+		if (s->dmabuf_fd < 0) {
+			printf("FAIL the %s surface keeps no dma-buf\n", "dumb or GBM");
+			return -1;
+		}
+		return fcntl(s->dmabuf_fd, F_DUPFD_CLOEXEC, 0);
 	}
+	int memfd = memfd_of_mapping(s->map[0]);
+	if (memfd < 0) {
+		printf("FAIL no memfd behind the surface's mapping %p\n", s->map[0]);
+		return -1;
+	}
+	struct stat st;
+	fstat(memfd, &st);
 	int dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
 	if (dev < 0) {
 		printf("SKIP no /dev/udmabuf (%s): a memfd surface has no dma-buf here\n",
@@ -72,17 +112,18 @@ static int surface_dmabuf(struct iosurface *s) {
 		exit(SKIP);
 	}
 	struct udmabuf_create create = {
-		.memfd = (uint32_t)s->mem_fd[0],
+		.memfd = (uint32_t)memfd,
 		.flags = UDMABUF_FLAGS_CLOEXEC,
 		.offset = 0,
-		.size = s->mem_size[0],
+		.size = (uint64_t)st.st_size,
 	};
 	int fd = ioctl(dev, UDMABUF_CREATE, &create);
 	if (fd < 0) {
-		printf("FAIL UDMABUF_CREATE on the surface's memfd (%u bytes): %s\n", s->mem_size[0],
-				strerror(errno));
+		printf("FAIL UDMABUF_CREATE on the surface's memfd (%lld bytes): %s\n",
+				(long long)st.st_size, strerror(errno));
 	}
 	close(dev);
+	close(memfd);
 	return fd;
 }
 
