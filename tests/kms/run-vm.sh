@@ -170,8 +170,8 @@ boot() {
 	# tsc=unstable: TCG's TSC is not a stable clock, and a kernel that trusts it at first
 	# patches its code when it changes its mind (static keys: sched_clock's stability, at the
 	# end of boot or when the clocksource watchdog gives up on the TSC mid-run). Under TCG that
-	# patching oopsed once (int3 in sched_clock_cpu), and the guest froze twice mid-suite with
-	# both virtual CPUs busy; telling the kernel from the start leaves nothing to patch.
+	# patching oopsed once (int3 in sched_clock_cpu); telling the kernel from the start leaves
+	# nothing to patch. (The guest also froze twice mid-suite; whether for this is not known.)
 	local append="console=ttyS0 panic=-1 loglevel=4 tsc=unstable kmsname=$name kmsclone=$root"
 	append+=" kmsbuild=$builddir kmscompositor=$compositor kmsfactor=$timeout_factor"
 	[ -z "${KMS_SUITE_JOBS:-}" ] || append+=" kmsjobs=$KMS_SUITE_JOBS"
