@@ -98,20 +98,24 @@ void compat_output_layout_get_box(struct wlr_output_layout *layout, struct wlr_o
 #endif
 }
 
-bool compat_output_enable(struct wlr_output *output) {
+bool compat_output_enable(struct wlr_output *output, int width, int height) {
 	struct wlr_output_mode *mode = wlr_output_preferred_mode(output);
 #if COMPAT_WLR_AT_LEAST(0, 18)
 	struct wlr_output_state state;
 	wlr_output_state_init(&state);
 	wlr_output_state_set_enabled(&state, true);
-	if (mode != NULL) {
+	if (width > 0) {
+		wlr_output_state_set_custom_mode(&state, width, height, 0);
+	} else if (mode != NULL) {
 		wlr_output_state_set_mode(&state, mode);
 	}
 	bool ok = wlr_output_commit_state(output, &state);
 	wlr_output_state_finish(&state);
 	return ok;
 #else
-	if (mode != NULL) {
+	if (width > 0) {
+		wlr_output_set_custom_mode(output, width, height, 0);
+	} else if (mode != NULL) {
 		wlr_output_set_mode(output, mode);
 	}
 	wlr_output_enable(output, true);

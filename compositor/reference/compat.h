@@ -93,11 +93,12 @@ void compat_output_layout_get_box(struct wlr_output_layout *layout, struct wlr_o
 		struct wlr_box *box);
 
 /**
- * Enables the output with its preferred mode (a headless output keeps its size) and commits.
+ * Enables the output and commits: with a mode of width x height when width > 0 (a custom mode:
+ * the DRM backend makes its timings), else its preferred mode (a headless output keeps its size).
  * 0.15: the output's pending state. 0.18: a struct wlr_output_state (the pending-state
  * functions are gone).
  */
-bool compat_output_enable(struct wlr_output *output);
+bool compat_output_enable(struct wlr_output *output, int width, int height);
 
 /**
  * The buffer an output commit is about to show (rendered, or a client's scanned out), or NULL;

@@ -20,7 +20,8 @@ static void print_usage(FILE *f, const char *program) {
 			"\n"
 			"  -s, --startup CMD          run CMD with /bin/sh -c when ready; exit with its status\n"
 			"      --headless             no display: pixman, one headless output\n"
-			"      --size WxH             headless output size (default %dx%d)\n"
+			"      --size WxH             output size: a headless output's (default %dx%d), or\n"
+			"                             on a display a mode of that size\n"
 			"      --socket NAME          listen on $XDG_RUNTIME_DIR/NAME (default: wayland-N)\n"
 			"      --quota-bytes N[K|M|G] bytes of surfaces and values one client may have\n"
 			"                             (0: a quarter of the memory)\n"
@@ -169,6 +170,7 @@ int parse_options(int argc, char *argv[], struct options *options) {
 						program, optarg, MAX_OUTPUT_SIZE);
 				return EXIT_USAGE;
 			}
+			options->size_given = true;
 			break;
 		case OPT_SOCKET:
 			if (optarg[0] == '\0' || strchr(optarg, '/') != NULL) {

@@ -145,8 +145,17 @@ void output_handle_new(struct wl_listener *listener, void *data) {
 		wlr_log(WLR_ERROR, "Output %s: cannot render to it", wlr_output->name);
 		return;
 	}
-	// Turn it on: its preferred mode, or for a headless output the size it was made with.
-	if (!compat_output_enable(wlr_output)) {
+	// Turn it on: its preferred mode, or for a headless output the size it was made with; a
+	// display given --size gets a mode of that size if it takes one.
+	bool enabled = false;
+	if (!server->headless && server->output_size_given) {
+		enabled = compat_output_enable(wlr_output, server->output_width, server->output_height);
+		if (!enabled) {
+			wlr_log(WLR_ERROR, "Output %s: no %dx%d mode, its preferred mode instead",
+					wlr_output->name, server->output_width, server->output_height);
+		}
+	}
+	if (!enabled && !compat_output_enable(wlr_output, 0, 0)) {
 		wlr_log(WLR_ERROR, "Output %s: cannot enable it", wlr_output->name);
 		return;
 	}

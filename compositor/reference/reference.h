@@ -56,6 +56,7 @@ struct wlr_xdg_toplevel;
 struct options {
 	bool headless;
 	int width, height;
+	bool size_given; // --size: also a display's mode
 	const char *socket;
 	const char *startup;
 	bool debug_scanout;
@@ -74,6 +75,7 @@ struct server {
 	struct wlr_backend *backend;
 	bool headless;
 	int output_width, output_height; // of headless outputs
+	bool output_size_given; // --size on a display: a mode of that size
 	struct wlr_renderer *renderer;
 	struct wlr_allocator *allocator;
 	struct wlr_output_layout *output_layout;

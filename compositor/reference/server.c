@@ -208,6 +208,7 @@ bool server_start(struct server *server, const struct options *options) {
 	server->debug_outputs = options->debug_outputs;
 	server->output_width = options->width;
 	server->output_height = options->height;
+	server->output_size_given = options->size_given;
 
 	// The display: the socket, the globals, the event loop.
 	server->display = wl_display_create();

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
@@ -45,6 +46,10 @@ struct harness_compositor {
 	char *saved_xdg_runtime_dir; // NULL if it was unset
 	char *saved_wayland_display;
 	off_t read_offset;
+	// On a DRM backend: the card it runs on, and until it is spawned the descriptor whose
+	// lock holds the card (then the compositor's own descriptor 3 holds it).
+	char *card;
+	int card_lock_fd;
 };
 
 // What one test process owns. In a process the test forks itself (pid != owner) none of it
@@ -420,8 +425,9 @@ bool harness_have_program(const char *name) {
 
 // posix_spawn with signals back to their defaults, an empty mask, stdin from /dev/null and
 // optional output files. Returns the PID or a negative errno.
+// keep_fd, unless -1, becomes the child's descriptor 3.
 static pid_t spawn_process(const char *const *argv, char *const *envp, const char *stdout_path,
-		const char *stderr_path) {
+		const char *stderr_path, int keep_fd) {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_init(&fa);
@@ -439,7 +445,11 @@ static pid_t spawn_process(const char *const *argv, char *const *envp, const cha
 
 	// Nothing else of the test's: a descriptor the test forgot to mark close-on-exec must not
 	// keep a socket or port alive in the compositor.
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+	// (A descriptor given to keep goes to 3 first; a dup2 onto itself clears close-on-exec.)
+	if (keep_fd >= 0) {
+		posix_spawn_file_actions_adddup2(&fa, keep_fd, STDERR_FILENO + 1);
+	}
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + (keep_fd >= 0 ? 2 : 1));
 
 	sigset_t mask, defaults;
 	sigemptyset(&mask);
@@ -471,7 +481,7 @@ pid_t harness_spawn(const char *const *argv, const char *stdout_path, const char
 	if (!harness_have_program(argv[0])) {
 		return -ENOENT;
 	}
-	pid_t pid = spawn_process(argv, NULL, stdout_path, stderr_path);
+	pid_t pid = spawn_process(argv, NULL, stdout_path, stderr_path, -1);
 	if (pid > 0) {
 		spawned_add(pid);
 	}
@@ -594,7 +604,7 @@ static const char *compositor_path(char *buf, size_t size) {
 static bool env_is_dropped(const char *entry) {
 	static const char *const dropped[] = {
 		"WAYLAND_DISPLAY=", "WAYLAND_SOCKET=", "DISPLAY=", "WLR_BACKENDS=", "WLR_RENDERER=",
-		"WLR_LIBINPUT_NO_DEVICES=", "XDG_RUNTIME_DIR=", NULL,
+		"WLR_LIBINPUT_NO_DEVICES=", "XDG_RUNTIME_DIR=", "WLR_DRM_DEVICES=", NULL,
 	};
 	for (int i = 0; dropped[i] != NULL; i++) {
 		if (strncmp(entry, dropped[i], strlen(dropped[i])) == 0) {
@@ -666,10 +676,11 @@ int harness_compositor_count_fds(struct harness_compositor *hc) {
 		return -errno;
 	}
 	// On a DRM backend wlroots' swapchain allocates and drops the output's buffers (dma-bufs)
-	// and frame timers as it renders, whenever it likes: there those are left out of the count,
-	// which the headless runs of the same tests still check in full.
-	const char *backend = getenv("HARNESS_BACKEND");
-	bool drm = backend != NULL && backend[0] != '\0' && strcmp(backend, "headless") != 0;
+	// and frame timers as it renders, whenever it likes, and the module's GBM probe holds the
+	// card's render node for a while after the start (a second under TCG): there those and
+	// the DRM device nodes are left out of the count, which the headless runs of the same
+	// tests still check in full.
+	bool drm = hc->card != NULL;
 	int count = 0;
 	struct dirent *de;
 	while ((de = readdir(dir)) != NULL) {
@@ -685,7 +696,8 @@ int harness_compositor_count_fds(struct harness_compositor *hc) {
 			ssize_t len = readlink(link, target, sizeof(target) - 1);
 			if (len > 0) {
 				target[len] = '\0';
-				if (strstr(target, "dmabuf") != NULL || strstr(target, "timerfd") != NULL) {
+				if (strstr(target, "dmabuf") != NULL || strstr(target, "timerfd") != NULL ||
+						strncmp(target, "/dev/dri/", strlen("/dev/dri/")) == 0) {
 					continue;
 				}
 			}
@@ -709,7 +721,16 @@ static void compositor_unlink(struct harness_compositor *hc) {
 	}
 }
 
+static void card_release(struct harness_compositor *hc) {
+	if (hc->card_lock_fd >= 0) {
+		close(hc->card_lock_fd);
+		hc->card_lock_fd = -1;
+	}
+}
+
 static void compositor_free(struct harness_compositor *hc) {
+	card_release(hc);
+	free(hc->card);
 	free(hc->runtime_dir);
 	free(hc->socket);
 	free(hc->stdout_path);
@@ -767,12 +788,117 @@ static int wrapper_words(char *wrapper, const char **argv, int max) {
 	return n;
 }
 
+/*
+ * On a DRM backend each compositor takes a card of HARNESS_DRM_CARDS (paths separated by spaces;
+ * WLR_DRM_DEVICES when unset) that no other compositor holds, so that tests run in parallel
+ * share the cards and a card has one master at a time. A card is held by a flock() on its own
+ * file in HARNESS_DRM_LOCK_DIR (default /tmp), taken here and handed to the compositor as its
+ * descriptor 3: the lock lasts exactly as long as the compositor (the card's master), however
+ * it ends, and the test keeps no descriptor. A process whose compositors hold no card waits for
+ * one; one whose compositor holds a card already takes another only if it is free at once (two
+ * tests each holding one card and waiting for the other's would wait for ever). Returns NULL
+ * with *why set when the compositor must run headless instead.
+ */
+static char *card_take(struct harness_compositor *hc, const char **why) {
+	const char *cards = getenv("HARNESS_DRM_CARDS");
+	if (cards == NULL || cards[0] == '\0') {
+		cards = getenv("WLR_DRM_DEVICES");
+	}
+	if (cards == NULL || cards[0] == '\0') {
+		*why = "neither HARNESS_DRM_CARDS nor WLR_DRM_DEVICES names a card";
+		return NULL;
+	}
+	const char *dir = getenv("HARNESS_DRM_LOCK_DIR");
+	if (dir == NULL || dir[0] == '\0') {
+		dir = "/tmp";
+	}
+	bool holding = false;
+	for (struct harness_compositor *other = hc->next; other != NULL; other = other->next) {
+		holding = holding || other->card != NULL;
+	}
+	int64_t wait_ms = harness_scale_timeout(120000);
+	int64_t deadline = harness_now_ms() + wait_ms;
+	for (;;) {
+		char *list = xstrdup(cards);
+		char *save = NULL;
+		bool opened = false;
+		for (char *card = strtok_r(list, " :", &save); card != NULL;
+				card = strtok_r(NULL, " :", &save)) {
+			// Cards this process's compositors hold.
+			bool mine = false;
+			for (struct harness_compositor *o = hc->next; o != NULL; o = o->next) {
+				mine = mine || (o->card != NULL && strcmp(o->card, card) == 0);
+			}
+			if (mine) {
+				continue;
+			}
+			const char *base = strrchr(card, '/') != NULL ? strrchr(card, '/') + 1 : card;
+			char *lock_path = xasprintf("%s/harness-drm-%s.lock", dir, base);
+			int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+			free(lock_path);
+			if (fd < 0) {
+				continue;
+			}
+			opened = true;
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+				hc->card_lock_fd = fd;
+				char *taken = xstrdup(card);
+				free(list);
+				return taken;
+			}
+			close(fd);
+		}
+		free(list);
+		if (holding) {
+			*why = "another compositor of this test holds a card and no other card is free";
+			return NULL;
+		}
+		if (!opened) {
+			*why = "no lock file of a card could be opened in HARNESS_DRM_LOCK_DIR";
+			return NULL;
+		}
+		if (harness_now_ms() >= deadline) {
+			*why = "no card became free in time";
+			return NULL;
+		}
+		harness_sleep_ms(50);
+	}
+}
+
+// HARNESS_DRM_REPORT names a file that gets a line per compositor started on a DRM backend:
+// "PROGRAM TEST drm CARD" or "PROGRAM TEST headless WHY", for tests/kms/guest.sh to count.
+static void card_report(const char *card, const char *why) {
+	const char *path = getenv("HARNESS_DRM_REPORT");
+	if (path == NULL || path[0] == '\0') {
+		return;
+	}
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		return;
+	}
+	char line[512];
+	int n = snprintf(line, sizeof(line), "%s %s %s %s\n", program_invocation_short_name,
+			state.test_name != NULL ? state.test_name : "-", card != NULL ? "drm" : "headless",
+			card != NULL ? card : why);
+	if (n > (int)sizeof(line) - 1) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	// One write with O_APPEND: the lines of tests running in parallel do not mix.
+	ssize_t r;
+	do {
+		r = write(fd, line, n);
+	} while (r < 0 && errno == EINTR);
+	close(fd);
+}
+
 struct harness_compositor *harness_compositor_start(const char *const *extra_args) {
 	static unsigned counter;
 	struct harness_compositor *hc = calloc(1, sizeof(*hc));
 	if (hc == NULL) {
 		SETUP_FAIL("harness_compositor_start: out of memory");
 	}
+	hc->card_lock_fd = -1;
 	// Registered first: a failure below cleans up through the list.
 	hc->next = state.compositors;
 	state.compositors = hc;
@@ -818,16 +944,20 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 	if (backend == NULL || backend[0] == '\0') {
 		backend = "headless";
 	}
-	// A DRM card has one master, and only a headless output takes --size: a compositor
-	// started while another runs, or one asking for a size, runs headless, and says so.
+	// A DRM card has one master: a compositor takes a card no other holds (card_take), or runs
+	// headless, and says so; so does one that asks for what only a headless backend does.
 	if (strcmp(backend, "headless") != 0) {
-		const char *why = hc->next != NULL ? "another compositor holds the card" : NULL;
+		const char *why = NULL;
 		for (int i = 0; i < extra; i++) {
-			if (strcmp(extra_args[i], "--size") == 0) {
-				why = "--size asks for a headless output";
+			if (strcmp(extra_args[i], "--debug-outputs") == 0) {
+				why = "--debug-outputs adds and removes headless outputs";
 			}
 		}
-		if (why != NULL) {
+		if (why == NULL) {
+			hc->card = card_take(hc, &why);
+		}
+		card_report(hc->card, why);
+		if (hc->card == NULL) {
 			fprintf(stderr, "harness: compositor on headless, not %s: %s\n", backend, why);
 			backend = "headless";
 		}
@@ -847,7 +977,7 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 	while (environ[env_count] != NULL) {
 		env_count++;
 	}
-	char **envp = calloc(env_count + 5, sizeof(*envp));
+	char **envp = calloc(env_count + 6, sizeof(*envp));
 	if (envp == NULL) {
 		SETUP_FAIL("harness_compositor_start: out of memory");
 	}
@@ -863,6 +993,10 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 	envp[n++] = backend_entry;
 	envp[n++] = "WLR_RENDERER=pixman";
 	envp[n++] = "WLR_LIBINPUT_NO_DEVICES=1";
+	char *card_entry = hc->card != NULL ? xasprintf("WLR_DRM_DEVICES=%s", hc->card) : NULL;
+	if (card_entry != NULL) {
+		envp[n++] = card_entry;
+	}
 	envp[n] = NULL;
 
 	if (access(path, X_OK) < 0) {
@@ -870,16 +1004,21 @@ struct harness_compositor *harness_compositor_start(const char *const *extra_arg
 		free(envp);
 		free(xdg_entry);
 		free(backend_entry);
+		free(card_entry);
 		free(argv);
 		free(wrapper);
 		free(socket_path);
 		SETUP_FAIL("compositor %s: %s (set IOSURFACE_COMPOSITOR or build it)", path,
 				strerror(err));
 	}
-	pid_t pid = spawn_process(argv, envp, hc->stdout_path, NULL);
+	pid_t pid = spawn_process(argv, envp, hc->stdout_path, NULL, hc->card_lock_fd);
+	// The lock is the compositor's now: it holds the card until the compositor is gone, however
+	// it goes, and no descriptor of it stays open here.
+	card_release(hc);
 	free(envp);
 	free(xdg_entry);
 	free(backend_entry);
+	free(card_entry);
 	free(argv);
 	free(wrapper);
 	if (pid < 0) {

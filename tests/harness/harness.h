@@ -236,6 +236,14 @@ struct harness_compositor;
  * the runtime directory, its stderr inherited. Returns once the socket accepts a connection (up
  * to 10 s). extra_args may be NULL; it ends with NULL. On failure the test ends with exit code
  * 99 and a message. No descriptor of the compositor stays open in this process.
+ *
+ * HARNESS_BACKEND=drm (tests/kms/ sets it) runs it on wlroots' DRM backend instead, on a card
+ * of HARNESS_DRM_CARDS (or WLR_DRM_DEVICES) that no other compositor holds: a flock() on a file
+ * of HARNESS_DRM_LOCK_DIR, which the compositor holds as its descriptor 3 for as long as it
+ * runs (as would a child it leaves behind); `--size` then asks the card for a mode of that
+ * size. It runs headless, saying so on stderr, when no card is free (a process that holds none
+ * waits for one) or with --debug-outputs. HARNESS_DRM_REPORT names a file that gets a line per
+ * such start: "PROGRAM TEST drm CARD" or "PROGRAM TEST headless WHY".
  */
 struct harness_compositor *harness_compositor_start(const char *const *extra_args);
 

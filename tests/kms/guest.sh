@@ -60,6 +60,9 @@ esac
 # Starts the reference compositor on the DRM backend of card $1, as a compositor on a real
 # machine runs: root, the builtin seat, pixman. Sets $comp_pid and $comp_log.
 comp_n=0
+comp_prefix=
+comp_renderer=pixman
+comp_path=$KMS_COMPOSITOR
 compositor_start() {
 	local card=$1
 	shift
@@ -68,9 +71,13 @@ compositor_start() {
 	mkdir -m 0700 -p "$XDG_RUNTIME_DIR"
 	export WAYLAND_DISPLAY=kms-$comp_n
 	comp_log=$out/compositor-$comp_n.log
-	WLR_BACKENDS=drm WLR_RENDERER=pixman LIBSEAT_BACKEND=builtin WLR_DRM_DEVICES=$card \
-		WLR_LIBINPUT_NO_DEVICES=1 "$KMS_COMPOSITOR" --socket "$WAYLAND_DISPLAY" \
-		--debug-scanout -v "$@" >"$comp_log" 2>&1 &
+	# shellcheck disable=SC2086 # $comp_prefix is words: a chroot command, or nothing
+	# WLR_RENDERER_ALLOW_SOFTWARE: wlroots refuses Mesa's software rasterizer (llvmpipe, which
+	# kms_swrast is) for GLES2 without it, and the VM has no other.
+	$comp_prefix env WLR_BACKENDS=drm WLR_RENDERER=$comp_renderer LIBSEAT_BACKEND=builtin \
+		WLR_RENDERER_ALLOW_SOFTWARE=1 \
+		WLR_DRM_DEVICES=$card WLR_LIBINPUT_NO_DEVICES=1 XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR \
+		"$comp_path" --socket "$WAYLAND_DISPLAY" --debug-scanout -v "$@" >"$comp_log" 2>&1 &
 	comp_pid=$!
 	local i
 	for i in $(seq 1 $((30 * KMS_FACTOR))); do
@@ -105,8 +112,10 @@ probe_show() {
 	local log=$out/probe-$comp_n.log status=0
 	# What the compositor holds before and after a client came and went, for the record.
 	fd_list >"$out/fds-before-$comp_n"
-	timeout $((30 * KMS_FACTOR)) "$probe" show --card "$card" --expect "$expect" "$@" \
-		>"$log" 2>&1 || status=$?
+	# shellcheck disable=SC2086
+	timeout $((30 * KMS_FACTOR)) $comp_prefix env XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR \
+		WAYLAND_DISPLAY=$WAYLAND_DISPLAY HARNESS_TIMEOUT_FACTOR=$KMS_FACTOR \
+		"$probe" show --card "$card" --expect "$expect" "$@" >"$log" 2>&1 || status=$?
 	sleep 1
 	fd_list >"$out/fds-after-$comp_n"
 	compositor_stop
@@ -117,10 +126,17 @@ probe_show() {
 		sed "s/^/  compositor: /"
 	if [ "$status" -eq 0 ]; then
 		pass "$name ($(grep -m1 '^surface:' "$log" | sed 's/^surface: //'))"
+	elif [ -n "$known" ]; then
+		# A defect documented in doc/kms.md, left open: said, with the compositor's error, and
+		# not counted; it is a PASS line the day it works.
+		say "KNOWN $name: $(grep -m1 '^FAIL' "$log"); $known: $(grep -m1 -E "$known_error" \
+			"$comp_log" | sed 's/^[0-9:.]* //')"
 	else
 		fail "$name: $(grep -m1 '^FAIL' "$log" || echo "probe exit $status")"
 	fi
 }
+known=
+known_error=
 
 crc_dir() {
 	local minor=${1#/dev/dri/card}
@@ -172,25 +188,150 @@ if [ -n "$demo_card" ]; then
 fi
 say "INFO KMS checks done at $(elapsed) s"
 
-# The whole suite on the DRM backend: one test at a time, since one card has one master.
-suite_card=${vkms:-$virtio}
+# GLES2, on Debian 13's Mesa: the trixie chroot of the CI's wlroots 0.18 leg (KMS_GLES_CHROOT)
+# with this tree built in it (KMS_GLES_BUILD, a path inside the chroot, where the clone is
+# /src). The reference compositor with wlroots' GLES2 renderer (Mesa's kms_swrast on a card
+# with no 3D) shows and scans out iosurfaces as the pixman checks above do, and a GLES2
+# client imports a surface's memory as an EGLImage (tests/kms/kms-gles-import.c).
+if [ -n "${KMS_GLES_CHROOT:-}" ]; then
+	g=$KMS_GLES_CHROOT
+	# The chroot sees the clone as /src.
+	if [ ! -x "$KMS_CLONE/${KMS_GLES_BUILD#/src/}/compositor/iosurface-compositor" ]; then
+		fail "gles2: no $KMS_GLES_BUILD/compositor/iosurface-compositor (the clone is /src)"
+	else
+		mount --bind "$KMS_CLONE" "$g/src"
+		mount -t proc proc "$g/proc"
+		mount --rbind /sys "$g/sys"
+		mount --rbind /dev "$g/dev"
+		mount --bind /tmp "$g/tmp"
+		say "INFO gles2: Debian $(cat "$g/etc/debian_version"), $(chroot "$g" dpkg-query -W \
+			-f '${Package} ${Version}' libgl1-mesa-dri 2>/dev/null || echo 'Mesa ?')"
+		comp_prefix="chroot $g"
+		comp_renderer=gles2
+		comp_path=$KMS_GLES_BUILD/compositor/iosurface-compositor
+		saved_probe=$probe
+		probe=$KMS_GLES_BUILD/tests/kms/kms-probe
+		if [ -n "$vkms" ]; then
+			expect=composited
+			[ "$udmabuf" = yes ] && expect=direct
+			probe_show "gles2 vkms: memfd surface, $expect" "$vkms" "$expect" --usage cpu \
+				--crc "$(crc_dir "$vkms")"
+			probe_show "gles2 vkms: scanout-usage surface, direct" "$vkms" direct \
+				--usage scanout --crc "$(crc_dir "$vkms")"
+		fi
+		if [ -n "$virtio" ]; then
+			# wlroots' GLES2 renderer textures a buffer that has a dma-buf from the dma-buf
+			# only; Mesa imports it into virtio-gpu, which refuses a foreign dma-buf (udmabuf).
+			known="not shown: the GLES2 renderer cannot import the memfd's udmabuf on virtio-gpu"
+			known_error="eglCreateImageKHR|Failed to create texture"
+			probe_show "gles2 virtio-gpu: memfd surface, composited" "$virtio" composited \
+				--usage cpu
+			known=
+			probe_show "gles2 virtio-gpu: scanout-usage surface, direct" "$virtio" direct \
+				--usage scanout
+		fi
+		# The client import, beside a pixman compositor of the same build.
+		comp_renderer=pixman
+		for card in $vkms $virtio; do
+			for usage in cpu scanout; do
+				name="gles2 client on $card: $usage surface imported as an EGLImage"
+				if ! compositor_start "$card"; then
+					fail "$name: the compositor did not start (log: $comp_log)"
+					compositor_stop
+					continue
+				fi
+				log=$out/gles-import-$comp_n.log
+				status=0
+				timeout $((30 * KMS_FACTOR)) chroot "$g" env XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR \
+					WAYLAND_DISPLAY=$WAYLAND_DISPLAY \
+					"$KMS_GLES_BUILD/tests/kms/kms-gles-import" --card "$card" --usage $usage \
+					>"$log" 2>&1 || status=$?
+				compositor_stop
+				sed "s/^/  gles-import: /" "$log"
+				if [ "$status" -eq 0 ]; then
+					pass "$name"
+				elif [ "$card" = "$virtio" ] && [ "$usage" = cpu ]; then
+					# Mesa imports the memfd's udmabuf into virtio-gpu, which refuses any
+					# foreign dma-buf: not counted, said.
+					say "KNOWN $name: $(grep -m1 '^FAIL' "$log" || echo "exit $status"): virtio-gpu imports no foreign dma-buf"
+				elif [ "$usage" = cpu ]; then
+					# On vkms the import succeeds but llvmpipe (kms_swrast) cannot read or
+					# write the udmabuf's pages (doc/kms.md, GLES2): said, not counted.
+					say "KNOWN $name: $(grep -m1 '^FAIL' "$log" || echo "exit $status") (exit $status): kms_swrast cannot access an imported udmabuf"
+				elif [ "$status" -eq 77 ]; then
+					say "SKIP $name: $(grep -m1 '^SKIP' "$log")"
+				else
+					fail "$name: $(grep -m1 '^FAIL' "$log" || echo "exit $status")"
+				fi
+			done
+		done
+		probe=$saved_probe
+		comp_prefix=
+		comp_path=$KMS_COMPOSITOR
+		umount "$g/tmp"
+		umount -l "$g/dev" "$g/sys"
+		umount "$g/proc" "$g/src"
+	fi
+	say "INFO GLES2 checks done at $(elapsed) s"
+fi
+
+# The whole suite on the DRM backend, tests in parallel across the cards: each compositor a test
+# starts takes a card no other compositor holds (a lock per card in the harness), or runs
+# headless when none is free or when it needs the headless backend, and the harness writes
+# which to $out/drm-report. A test counts as run on DRM only when every compositor it started
+# through the harness ran on a card.
+suite_cards=$(printf '%s ' $vkms $virtio)
 if [ -f "$out/no-suite" ]; then
 	say "INFO the suite was not run (--no-suite)"
-elif [ -n "$suite_card" ]; then
+elif [ -n "$suite_cards" ]; then
 	read -r suite_args <"$out/suite-args" || suite_args=
+	# As many tests at a time as there are cards (KMS_SUITE_JOBS to choose).
+	jobs=${KMS_SUITE_JOBS:-}
+	[ -n "$jobs" ] || jobs=$(echo $suite_cards | wc -w)
+	report=/tmp/kms-drm-report
+	mkdir -p /tmp/kms-locks
+	: >"$report"
+	t_suite=$(cut -d' ' -f1 /proc/uptime)
+	# What runs, every 20 s, for a suite that hangs or crawls: the busiest processes and where
+	# they wait in the kernel.
+	(
+		while sleep 20; do
+			echo "== $(elapsed) s"
+			ps -eo pid,ppid,stat,wchan:22,pcpu,etimes,args --sort=-pcpu | head -n 16 |
+				cut -c1-200
+		done
+	) >"$out/ps.log" 2>&1 &
+	monitor=$!
+	# The suite is bounded, so that a hung test still leaves the results of the others
+	# (KMS_SUITE_LIMIT seconds; run-vm.sh's boot limit must leave room for it).
 	status=0
 	# shellcheck disable=SC2086 # the suite's arguments are words
-	HARNESS_BACKEND=drm WLR_DRM_DEVICES=$suite_card LIBSEAT_BACKEND=builtin \
-		meson test -C "$KMS_BUILD" --no-rebuild --num-processes 1 --print-errorlogs \
+	HARNESS_BACKEND=drm HARNESS_DRM_CARDS="$suite_cards" HARNESS_DRM_LOCK_DIR=/tmp/kms-locks \
+		HARNESS_DRM_REPORT=$report LIBSEAT_BACKEND=builtin \
+		timeout -k 20 "${KMS_SUITE_LIMIT:-400}" \
+		meson test -C "$KMS_BUILD" --no-rebuild --num-processes "$jobs" --print-errorlogs \
 		--logbase "kms-$KMS_NAME" --timeout-multiplier "$KMS_FACTOR" $suite_args \
 		>"$out/suite.log" 2>&1 || status=$?
+	kill "$monitor" 2>/dev/null
+	wait "$monitor" 2>/dev/null
+	took=$(awk -v a="$t_suite" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }')
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		fail "suite on the DRM backend: not finished within ${KMS_SUITE_LIMIT:-400} s; the processes left:"
+		ps -eo pid,ppid,stat,wchan:22,pcpu,etimes,args --sort=-pcpu | head -n 20 | cut -c1-200 |
+			tee "$out/ps-at-limit"
+	fi
+	cp "$report" "$out/drm-report"
 	grep -E '^ *[0-9]+/[0-9]+ ' "$out/suite.log" | grep -v ' OK ' | head -n 40
+	# Per test: its time, and where its compositors ran.
+	python3 "$KMS_CLONE/tests/kms/suite-report.py" "$KMS_BUILD/meson-logs/kms-$KMS_NAME.json" \
+		"$report" | tee "$out/suite-report"
 	summary=$(grep -E '^(Ok|Fail|Skipped|Timeout|Expected Fail|Unexpected Pass):' \
 		"$out/suite.log" | tr -s ' \n' ' ')
+	ondrm=$(sed -n 's/^on DRM: //p' "$out/suite-report")
 	if [ "$status" -eq 0 ]; then
-		pass "suite on the DRM backend of $suite_card: $summary"
+		pass "suite on the DRM backend of $suite_cards($jobs at a time, ${took} s): $summary; $ondrm"
 	else
-		fail "suite on the DRM backend of $suite_card: exit $status: $summary"
+		fail "suite on the DRM backend of $suite_cards($jobs at a time, ${took} s): exit $status: $summary; $ondrm"
 	fi
 fi
 dmesg >"$out/dmesg.log" 2>&1

@@ -44,10 +44,14 @@ mkdir -p $h/mnt/scratch
 mount -t 9p -o "$opts,cache=mmap" scratch $h/mnt/scratch || finish "cannot mount the scratch dir"
 
 echo "kms-init: $(uname -r) up after $(cut -d' ' -f1 /proc/uptime) s; running guest.sh"
+# A copy: bash reads a script as it goes, and the clone's may be edited meanwhile.
+cp "$h$kmsclone/tests/kms/guest.sh" $h/tmp/kms-guest.sh
 chroot $h /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp LC_ALL=C.UTF-8 \
 	KMS_NAME="$kmsname" KMS_CLONE="$kmsclone" KMS_BUILD="$kmsbuild" \
 	KMS_COMPOSITOR="$kmscompositor" KMS_FACTOR="$kmsfactor" KMS_SCRATCH=/mnt/scratch \
-	/bin/bash "$kmsclone/tests/kms/guest.sh"
+	KMS_GLES_CHROOT="$kmsgles" KMS_GLES_BUILD="$kmsglesbuild" KMS_SUITE_JOBS="$kmsjobs" \
+	KMS_SUITE_LIMIT="$kmssuitelimit" \
+	/bin/bash /tmp/kms-guest.sh
 status=$?
 echo "$status" >$h/mnt/scratch/status
 finish "guest.sh exited $status after $(cut -d' ' -f1 /proc/uptime) s"
