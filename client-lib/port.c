@@ -87,11 +87,11 @@ static int create_port(struct iosurface *s, bool read_only) {
 	}
 	explicit_bzero(port.key, sizeof(port.key));
 	if (ret == 0) {
-		// Not flushed, so that an export wakes no one: the record binds the port whenever
-		// the compositor needs it (a redeem, the port's death, this client leaving), and the
-		// request, which leaves with this client's next message, keeps the bind in order
-		// with its later requests, a destroy of the surface among them.
 		iosurface_v1_bind_port(s->proxy, port.serial, read_only ? 1 : 0);
+		// Flushed before the caller can pass the descriptor on, so that the compositor
+		// counts the port (+1 on the global use count) before anyone else can hold it. The
+		// record is read only when the request cannot be: it wakes no one.
+		ret = client_flush(c);
 	}
 	if (ret < 0 && port.fd >= 0) {
 		close(port.fd);

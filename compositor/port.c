@@ -23,13 +23,10 @@
  * libwayland drops when the connection hangs up) or redeemed before the request is read still
  * finds its surface. Whichever comes first binds; the slot's bind count moves once.
  *
- * Neither wakes the compositor: the read ends are watched for hang-up only, and the client
- * does not flush the request, which leaves with its next message. An export thus costs the
- * issuer one write and the compositor nothing, and a holder writing into a port makes the
- * compositor do no work. The record is read when it is needed: before a redeem of the port
- * is answered, when the port dies, and when the issuer leaves. Until then, or until the
- * request comes, the port is not counted in its surface's use count (the issuer counts its
- * own new ports itself, from the slot's bind count).
+ * Only the request wakes the compositor: the read ends are watched for hang-up only, so an
+ * export wakes it once, not twice, and a holder writing into a port makes it do no work. The
+ * record is read when it is needed: before a redeem of a port still unbound is answered,
+ * when the port dies, and when the issuer leaves.
  *
  * Whoever holds the descriptor can open the pipe for reading through /proc and put a record
  * of its own in place of the issuer's, so a record counts only if its tag checks out under the
@@ -211,8 +208,8 @@ static void refill_if_low(struct ios_owner *owner) {
  * then, and the port must not be touched again.
  *
  * A port the record binds leaves the issuer's stock at once, and with refill the stock is
- * topped up: the issuer sends bind_port with its next message, not at once, so the request
- * may come much later. Not while the issuer leaves (refill false).
+ * topped up, as bind_port would: the request may come later, or never if the issuer exited.
+ * Not while the issuer leaves (refill false).
  */
 static bool port_read(struct ios_port *port, bool refill) {
 	uint8_t buf[256];

@@ -530,9 +530,6 @@ IOSURFACE_EXPORT int iosurface_set_notify(struct iosurface *s, uint32_t events,
  * connection is lost (never SIGPIPE).
  * Only this process can bind the port: whoever else holds the descriptor cannot make it name
  * anything else, or give more access than was asked.
- * No message is sent either: this process sees the port in the surface's use count at once,
- * other processes once the port is redeemed or this client next talks to the compositor
- * (iosurface_client_flush() sends it at once).
  */
 IOSURFACE_EXPORT int iosurface_create_port(struct iosurface *s);
 
