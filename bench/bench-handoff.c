@@ -328,10 +328,8 @@ void bench_port_death(void) {
 	size_t samples = (size_t)(plan.rounds - warm_rounds) * (size_t)plan.block;
 	double *ios = calloc(samples, sizeof(double));
 	double *floor = calloc(samples, sizeof(double));
-	double *export_ns = calloc(samples, sizeof(double));
 	CHECK_NOT_NULL(ios);
 	CHECK_NOT_NULL(floor);
-	CHECK_NOT_NULL(export_ns);
 	size_t k = 0;
 	int floor_iter = 0;
 	for (int r = 0; r < plan.rounds; r++) {
