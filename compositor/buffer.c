@@ -1,10 +1,19 @@
+#define _GNU_SOURCE
 #include <assert.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/udmabuf.h>
 
 #include <drm_fourcc.h>
 #include <wayland-server-protocol.h>
 #include <wlr/render/dmabuf.h>
+#include <wlr/render/wlr_texture.h>
 #include <wlr/types/wlr_buffer.h>
+#include <wlr/util/log.h>
 
 #include "server-private.h"
 #include "wlr-compat.h"
@@ -195,4 +204,110 @@ uint32_t iosurface_server_surface_id_from_buffer(struct wlr_buffer *wlr_buffer) 
 		}
 	}
 	return buffer_from_wlr(wlr_buffer)->surface->id;
+}
+
+/*
+ * The udmabuf probe. A wl_buffer of a memfd surface offers the renderer both its mapping and,
+ * through /dev/udmabuf, a dma-buf (so that a KMS plane can scan it out). pixman takes the
+ * mapping; wlroots' GLES2 and Vulkan renderers take the dma-buf when there is one, and only
+ * it, so on a device that cannot import a udmabuf (virtio-gpu) they would show nothing. At
+ * start-up a small memfd is offered to the renderer the same way; if it cannot make a
+ * texture of it, memfd surfaces offer no dma-buf: they are shown through their mapping and
+ * never scanned out.
+ */
+#define PROBE_WIDTH 32
+#define PROBE_HEIGHT 32
+#define PROBE_STRIDE (PROBE_WIDTH * 4)
+#define PROBE_BYTES (PROBE_STRIDE * PROBE_HEIGHT)
+
+struct probe_buffer {
+	struct wlr_buffer base;
+	int dmabuf_fd;
+	void *map;
+};
+
+static void probe_destroy(struct wlr_buffer *wlr_buffer) {
+	struct probe_buffer *probe = wl_container_of(wlr_buffer, probe, base);
+	close(probe->dmabuf_fd);
+	munmap(probe->map, PROBE_BYTES);
+	free(probe);
+}
+
+static bool probe_get_dmabuf(struct wlr_buffer *wlr_buffer, struct wlr_dmabuf_attributes *attribs) {
+	struct probe_buffer *probe = wl_container_of(wlr_buffer, probe, base);
+	*attribs = (struct wlr_dmabuf_attributes){
+		.width = PROBE_WIDTH,
+		.height = PROBE_HEIGHT,
+		.format = DRM_FORMAT_ARGB8888,
+		.modifier = DRM_FORMAT_MOD_LINEAR,
+		.n_planes = 1,
+	};
+	attribs->stride[0] = PROBE_STRIDE;
+	attribs->fd[0] = probe->dmabuf_fd;
+	return true;
+}
+
+static bool probe_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags,
+		void **data, uint32_t *format, size_t *stride) {
+	struct probe_buffer *probe = wl_container_of(wlr_buffer, probe, base);
+	*data = probe->map;
+	*format = DRM_FORMAT_ARGB8888;
+	*stride = PROBE_STRIDE;
+	return true;
+}
+
+static void probe_end_data_ptr_access(struct wlr_buffer *wlr_buffer) {
+}
+
+static const struct wlr_buffer_impl probe_impl = {
+	.destroy = probe_destroy,
+	.get_dmabuf = probe_get_dmabuf,
+	.begin_data_ptr_access = probe_begin_data_ptr_access,
+	.end_data_ptr_access = probe_end_data_ptr_access,
+};
+
+void ios_buffer_probe_udmabuf(struct ios_server *server, struct wlr_renderer *renderer) {
+	if (renderer == NULL || server->udmabuf_fd < 0) {
+		return;
+	}
+	struct probe_buffer *probe = calloc(1, sizeof(*probe));
+	if (probe == NULL) {
+		return;
+	}
+	probe->dmabuf_fd = -1;
+	void *map = NULL;
+	int memfd = ios_memfd_create_sealed("iosurface-udmabuf-probe", PROBE_BYTES, false, &map);
+	if (memfd < 0) {
+		wlr_log_errno(WLR_ERROR, "iosurface: cannot make the udmabuf probe's memory");
+		free(probe);
+		return;
+	}
+	struct udmabuf_create create = {
+		.memfd = (uint32_t)memfd,
+		.flags = UDMABUF_FLAGS_CLOEXEC,
+		.size = PROBE_BYTES,
+	};
+	probe->dmabuf_fd = ioctl(server->udmabuf_fd, UDMABUF_CREATE, &create);
+	close(memfd);
+	probe->map = map;
+	if (probe->dmabuf_fd < 0) {
+		// ios_alloc_get_dmabuf logs it, and falls back, at the first surface shown.
+		munmap(map, PROBE_BYTES);
+		free(probe);
+		return;
+	}
+	wlr_buffer_init(&probe->base, &probe_impl, PROBE_WIDTH, PROBE_HEIGHT);
+	struct wlr_texture *texture = wlr_texture_from_buffer(renderer, &probe->base);
+	if (texture != NULL) {
+		wlr_texture_destroy(texture);
+	}
+	wlr_buffer_drop(&probe->base);
+	if (texture == NULL) {
+		wlr_log(WLR_INFO,
+				"iosurface: the renderer cannot make a texture of a udmabuf (its device does "
+				"not import one): memfd surfaces are shown through their mapping, never "
+				"scanned out");
+		close(server->udmabuf_fd);
+		server->udmabuf_fd = -1;
+	}
 }

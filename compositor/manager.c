@@ -604,6 +604,7 @@ struct iosurface_server *iosurface_server_create(struct wl_display *display,
 
 	init_display_formats(server, renderer);
 	ios_alloc_init(server);
+	ios_buffer_probe_udmabuf(server, renderer);
 	if (!ios_port_init(server)) {
 		wlr_log_errno(WLR_ERROR, "iosurface: cannot watch ports");
 		ios_alloc_finish(server);

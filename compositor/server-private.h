@@ -347,6 +347,8 @@ int ios_memfd_create_sealed(const char *name, size_t size, bool future_write_sea
 /* buffer.c */
 void ios_buffer_create(struct ios_handle *handle, uint32_t id);
 void ios_buffer_register_interface(void);
+/* Turns udmabuf off if the renderer cannot make a texture of one (see buffer.c). */
+void ios_buffer_probe_udmabuf(struct ios_server *server, struct wlr_renderer *renderer);
 bool ios_server_can_display(struct ios_server *server, uint32_t format);
 
 #endif

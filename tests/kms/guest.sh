@@ -221,12 +221,10 @@ if [ -n "${KMS_GLES_CHROOT:-}" ]; then
 		fi
 		if [ -n "$virtio" ]; then
 			# wlroots' GLES2 renderer textures a buffer that has a dma-buf from the dma-buf
-			# only; Mesa imports it into virtio-gpu, which refuses a foreign dma-buf (udmabuf).
-			known="not shown: the GLES2 renderer cannot import the memfd's udmabuf on virtio-gpu"
-			known_error="eglCreateImageKHR|Failed to create texture"
+			# only, and virtio-gpu refuses a foreign dma-buf (udmabuf): the module's start-up
+			# probe finds it, and memfd surfaces are shown through their mapping.
 			probe_show "gles2 virtio-gpu: memfd surface, composited" "$virtio" composited \
 				--usage cpu
-			known=
 			probe_show "gles2 virtio-gpu: scanout-usage surface, direct" "$virtio" direct \
 				--usage scanout
 		fi
