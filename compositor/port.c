@@ -322,6 +322,11 @@ static struct ios_port *port_issue(struct ios_owner *owner, int *client_fd,
 		free(port);
 		return NULL;
 	}
+	// One page holds a record many times over. The compositor reads a port only when it
+	// needs to, so the pipe's capacity is what a holder can park in it; and every pipe's
+	// pages count against its creator's pipe-user-pages budget, which the compositor's user
+	// shares with its other programs (16 pages by default, 1 here).
+	fcntl(fds[0], F_SETPIPE_SZ, IOS_PAGE_SIZE);
 	// Only the compositor's end is non-blocking; the client's end behaves like any pipe.
 	struct stat st;
 	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0 || fstat(fds[0], &st) != 0) {

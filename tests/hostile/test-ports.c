@@ -563,6 +563,23 @@ TEST(short_record_and_garbage_kill_the_port) {
 	CHECK_EQ(harness_compositor_stop(hc), 0);
 }
 
+/*
+ * The compositor reads a port only when it needs to: what a holder writes into a bound port
+ * stays there until the port dies. The pipe holds one page, so that is all a holder can park
+ * in each port it has (and all a port costs its creator's pipe-user-pages budget).
+ */
+TEST(a_port_holds_one_page) {
+	struct harness_compositor *hc = harness_compositor_start(NULL);
+	struct hostile_conn *c = hostile_connect();
+	int port = hostile_take_port(c, NULL);
+	CHECK_EQ(fcntl(port, F_GETPIPE_SZ), 4096);
+	close(port);
+	hostile_roundtrip(c);
+	hostile_disconnect(c);
+	hostile_check_serving(hc);
+	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
 TEST(garbage_after_a_binding_is_discarded) {
 	struct harness_compositor *hc = harness_compositor_start(NULL);
 	struct hostile_conn *c = hostile_connect();
