@@ -491,6 +491,16 @@ bool ios_alloc_surface(struct ios_server *server, struct ios_surface *surface) {
 	return alloc_memfd(surface);
 }
 
+int ios_udmabuf_create(struct ios_server *server, int memfd, size_t size) {
+	struct udmabuf_create create = {
+		.memfd = (uint32_t)memfd,
+		.flags = UDMABUF_FLAGS_CLOEXEC,
+		.offset = 0,
+		.size = size,
+	};
+	return ioctl(server->udmabuf_fd, UDMABUF_CREATE, &create);
+}
+
 bool ios_alloc_get_dmabuf(struct ios_surface *surface, struct wlr_dmabuf_attributes *attribs) {
 	int fd = surface->fd;
 	if (surface->allocator == IOSURFACE_V1_ALLOCATOR_MEMFD) {
@@ -510,13 +520,8 @@ bool ios_alloc_get_dmabuf(struct ios_surface *surface, struct wlr_dmabuf_attribu
 				log_fallback(server, FALLBACK_UDMABUF, "no descriptor to spare for a udmabuf");
 				return false;
 			}
-			struct udmabuf_create create = {
-				.memfd = (uint32_t)surface->fd,
-				.flags = UDMABUF_FLAGS_CLOEXEC,
-				.offset = 0,
-				.size = page_round(surface->layout.alloc_size),
-			};
-			surface->dmabuf_fd = ioctl(server->udmabuf_fd, UDMABUF_CREATE, &create);
+			surface->dmabuf_fd = ios_udmabuf_create(server, surface->fd,
+					page_round(surface->layout.alloc_size));
 			if (surface->dmabuf_fd < 0) {
 				ios_account_release_fds(surface->account, 1);
 				log_fallback(server, FALLBACK_UDMABUF,

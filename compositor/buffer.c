@@ -1,12 +1,7 @@
-#define _GNU_SOURCE
 #include <assert.h>
-#include <fcntl.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <linux/udmabuf.h>
 
 #include <drm_fourcc.h>
 #include <wayland-server-protocol.h>
@@ -247,8 +242,8 @@ static bool probe_get_dmabuf(struct wlr_buffer *wlr_buffer, struct wlr_dmabuf_at
 	return true;
 }
 
-static bool probe_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags,
-		void **data, uint32_t *format, size_t *stride) {
+static bool probe_begin_data_ptr_access(struct wlr_buffer *wlr_buffer, uint32_t flags, void **data,
+		uint32_t *format, size_t *stride) {
 	struct probe_buffer *probe = wl_container_of(wlr_buffer, probe, base);
 	*data = probe->map;
 	*format = DRM_FORMAT_ARGB8888;
@@ -282,12 +277,7 @@ void ios_buffer_probe_udmabuf(struct ios_server *server, struct wlr_renderer *re
 		free(probe);
 		return;
 	}
-	struct udmabuf_create create = {
-		.memfd = (uint32_t)memfd,
-		.flags = UDMABUF_FLAGS_CLOEXEC,
-		.size = PROBE_BYTES,
-	};
-	probe->dmabuf_fd = ioctl(server->udmabuf_fd, UDMABUF_CREATE, &create);
+	probe->dmabuf_fd = ios_udmabuf_create(server, memfd, PROBE_BYTES);
 	close(memfd);
 	probe->map = map;
 	if (probe->dmabuf_fd < 0) {

@@ -336,6 +336,8 @@ void ios_alloc_free(struct ios_surface *surface);
  * it has none. The descriptor stays the surface's.
  */
 struct wlr_dmabuf_attributes;
+/* A dma-buf of size bytes of a memfd sealed against shrinking, or -1 (errno set). */
+int ios_udmabuf_create(struct ios_server *server, int memfd, size_t size);
 bool ios_alloc_get_dmabuf(struct ios_surface *surface, struct wlr_dmabuf_attributes *attribs);
 /* The compositor's read-write mapping of the pixels, whatever the allocator; NULL on error. */
 void *ios_alloc_map(struct ios_surface *surface);

@@ -75,28 +75,39 @@ static uint32_t take_ticket(struct hostile_conn *conn) {
 	return id;
 }
 
-/* Sends a 32x32 ARGB8888 create_from_memory with this memory and id. */
-static struct iosurface_params_v1 *send_adopt(struct hostile_conn *conn, int fd, uint32_t id,
-		struct iosurface_v1 **out) {
+/*
+ * Sends a 32x32 ARGB8888 create_from_memory with this memory and id; alloc_size, if not 0,
+ * sets the layout's (128-byte rows, offset 0).
+ */
+static struct iosurface_params_v1 *send_adopt_sized(struct hostile_conn *conn, int fd, uint32_t id,
+		uint32_t alloc_size, struct iosurface_v1 **out) {
 	struct iosurface_params_v1 *p = iosurface_manager_v1_create_params(conn->manager);
 	iosurface_params_v1_set_size(p, 32, 32);
 	iosurface_params_v1_set_format(p, DRM_FORMAT_ARGB8888);
+	if (alloc_size != 0) {
+		iosurface_params_v1_set_layout(p, 128, 0, alloc_size);
+	}
 	*out = iosurface_params_v1_create_from_memory(p, fd, id);
 	return p;
 }
 
+static struct iosurface_params_v1 *send_adopt(struct hostile_conn *conn, int fd, uint32_t id,
+		struct iosurface_v1 **out) {
+	return send_adopt_sized(conn, fd, id, 0, out);
+}
+
 /*
- * Starts a compositor (with args), adopts memory with the flaw under a fresh ticket, and
- * expects code on the params object; the compositor's descriptors come back to where they
- * were with no client, and it serves the next one.
+ * Starts a compositor (with args), adopts fd (closed here) under a fresh ticket, with the
+ * layout's alloc_size if not 0, and expects invalid_memory on the params object; the
+ * compositor's descriptors come back to where they were with no client, and it serves the
+ * next one.
  */
-static void expect_memory_error(enum memory_flaw flaw, const char *const *args) {
+static void expect_invalid_memory(int fd, uint32_t alloc_size, const char *const *args) {
 	struct harness_compositor *hc = harness_compositor_start(args);
 	int baseline = hostile_settled_fd_count(hc);
 	struct hostile_conn *c = hostile_connect();
-	int fd = make_memory(flaw);
 	struct iosurface_v1 *s;
-	struct iosurface_params_v1 *p = send_adopt(c, fd, take_ticket(c), &s);
+	struct iosurface_params_v1 *p = send_adopt_sized(c, fd, take_ticket(c), alloc_size, &s);
 	close(fd);
 	hostile_expect_error(c, p, &iosurface_params_v1_interface,
 			IOSURFACE_PARAMS_V1_ERROR_INVALID_MEMORY);
@@ -106,6 +117,11 @@ static void expect_memory_error(enum memory_flaw flaw, const char *const *args) 
 	CHECK_EQ(hostile_wait_fd_count(hc, baseline, 2000), baseline);
 	hostile_check_serving(hc);
 	CHECK_EQ(harness_compositor_stop(hc), 0);
+}
+
+/* The same, with memory that breaks the rules by the flaw. */
+static void expect_memory_error(enum memory_flaw flaw, const char *const *args) {
+	expect_invalid_memory(make_memory(flaw), 0, args);
 }
 
 TEST(unsealed_memory_is_invalid_memory) {
@@ -204,23 +220,7 @@ TEST(hugetlbfs_memory_is_invalid_memory) {
 	}
 	CHECK_EQ(fchmod(fd, 0400), 0);
 	CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
-	struct harness_compositor *hc = harness_compositor_start(NULL);
-	int baseline = hostile_settled_fd_count(hc);
-	struct hostile_conn *c = hostile_connect();
-	struct iosurface_params_v1 *p = iosurface_manager_v1_create_params(c->manager);
-	iosurface_params_v1_set_size(p, 32, 32);
-	iosurface_params_v1_set_format(p, DRM_FORMAT_ARGB8888);
-	iosurface_params_v1_set_layout(p, 128, 0, alloc_size);
-	struct iosurface_v1 *s = iosurface_params_v1_create_from_memory(p, fd, take_ticket(c));
-	close(fd);
-	hostile_expect_error(c, p, &iosurface_params_v1_interface,
-			IOSURFACE_PARAMS_V1_ERROR_INVALID_MEMORY);
-	wl_proxy_destroy((struct wl_proxy *)s);
-	wl_proxy_destroy((struct wl_proxy *)p);
-	hostile_disconnect(c);
-	CHECK_EQ(hostile_wait_fd_count(hc, baseline, 2000), baseline);
-	hostile_check_serving(hc);
-	CHECK_EQ(harness_compositor_stop(hc), 0);
+	expect_invalid_memory(fd, alloc_size, NULL);
 }
 
 /*
