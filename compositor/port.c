@@ -195,8 +195,12 @@ static struct ios_handle *record_handle(struct ios_port *port, const uint8_t *bu
 
 /* Sends the issuer new ports once half its stock is gone: in batches, since a port costs
  * seven system calls, which would otherwise sit in front of every redeem that follows. */
+static bool stock_low(const struct ios_owner *owner) {
+	return owner->unbound_count <= owner->server->options.initial_ports / 2;
+}
+
 static void refill_if_low(struct ios_owner *owner) {
-	if (owner->unbound_count <= owner->server->options.initial_ports / 2) {
+	if (stock_low(owner)) {
 		ios_owner_refill_ports(owner);
 	}
 }
@@ -489,8 +493,7 @@ void ios_port_redeem(struct ios_handle *handle, int fd) {
 	if (port->surface != NULL) {
 		ios_handle_attach(handle, port->surface, port->read_only);
 		struct ios_owner *issuer = port->issuer;
-		if (read_now && issuer != NULL &&
-				issuer->unbound_count <= server->options.initial_ports / 2) {
+		if (read_now && issuer != NULL && stock_low(issuer)) {
 			// The answer leaves first: a batch of new ports costs the compositor tens of
 			// system calls, which the redeemer need not wait for.
 			wl_client_flush(wl_resource_get_client(handle->resource));
